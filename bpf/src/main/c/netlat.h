@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * netlat.h — the structures both the kernel programs and the Java side read.
+ * Java does not hard-code offsets: build.sh compiles layout.c, which prints every offset below into
+ * netlat.layout, shipped next to the object and read by dev.netlat.internal.Layout.
+ */
+#ifndef NETLAT_H
+#define NETLAT_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+/* Histograms, in the order of dev.netlat.Stage, then RTT. */
+#define NL_HIST_SOCKET 0
+#define NL_HIST_QDISC  1
+#define NL_HIST_DEVICE 2
+#define NL_HIST_TOTAL  3
+#define NL_HIST_ACK    4
+#define NL_HIST_RTT    5
+#define NL_HISTS       6
+
+/* Log-linear buckets (dev.netlat.HistogramBuckets): <64 ns exact, then 64 per power of two up to 2^37 ns. */
+#define NL_SUB_BITS 6
+#define NL_SUB      (1 << NL_SUB_BITS)
+#define NL_MAX_EXP  37
+#define NL_BUCKETS  (NL_SUB + (NL_MAX_EXP - NL_SUB_BITS) * NL_SUB)
+#define NL_OVERFLOW NL_BUCKETS
+#define NL_SLOTS    (NL_BUCKETS + 1)
+
+/* Counters (G.counters); Java: dev.netlat.internal.Counter. */
+#define NL_C_WRITES          0
+#define NL_C_BYTES           1
+#define NL_C_PACKETS         2
+#define NL_C_NOQUEUE_PACKETS 3
+#define NL_C_RETRANS         4
+#define NL_C_RETRANS_BYTES   5
+#define NL_C_RETRANS_FAILED  6
+#define NL_C_DROPS           7
+#define NL_C_RST_SENT        8
+#define NL_C_RST_RECV        9
+#define NL_C_CONN_OPENED     10
+#define NL_C_CONN_CLOSED     11
+#define NL_C_LISTEN_OVERFLOW 12
+#define NL_C_RETRANS_KIND    13 /* + dev.netlat.RetransmitKind ordinal (6 kinds) */
+#define NL_C_INCOMPLETE      19 /* stage samples abandoned: socket closed or tracing restarted before they completed */
+#define NL_C_SOCKETS         20 /* sockets that became traced */
+#define NL_COUNTERS          32
+
+/* Causes of lost samples or events (G.lost); Java: dev.netlat.internal.LostCause. */
+#define NL_L_WRITE_RING   0 /* too many writes in flight on one socket */
+#define NL_L_PKT_RING     1 /* too many packets in flight on one socket */
+#define NL_L_SOCKS_FULL   2 /* the socket table is full */
+#define NL_L_PORT_FULL    3 /* the per-port table is full (port views incomplete) */
+#define NL_L_TXSKB_FULL   4 /* the in-flight skb table is full */
+#define NL_L_NO_PACKET    5 /* a write's packet was never seen */
+#define NL_L_NO_XMIT      6 /* a packet reached the device without net_dev_start_xmit being seen */
+#define NL_L_NO_DONE      7 /* a packet was ACKed without the device-done event being seen */
+#define NL_LOST_CAUSES    16
+
+#define NL_DROP_REASONS   256 /* reasons >= 255 are folded into 255 */
+
+/* Event kinds: dev.netlat.NetworkEvent.Kind order. */
+#define NL_EV_RETRANSMIT      0
+#define NL_EV_DROP            1
+#define NL_EV_RESET_SENT      2
+#define NL_EV_RESET_RECEIVED  3
+#define NL_EV_LISTEN_OVERFLOW 4
+#define NL_EVENTS             1024 /* power of two */
+
+/* Per-port statistics key kinds (port_stats map): histogram buckets, sums, counters. */
+#define NL_PK_HIST    0  /* + hist id, bucket = histogram bucket */
+#define NL_PK_SUM     8  /* + hist id, bucket = 0 */
+#define NL_PK_COUNTER 16 /* + counter id, bucket = 0 */
+
+struct nl_event {
+	__u64 ts_ns;    /* bpf_ktime_get_ns */
+	__u32 kind;
+	__u32 detail;   /* retransmit kind, drop reason */
+	__u32 seq;
+	__u16 family;
+	__u16 lport;
+	__u16 rport;
+	__u16 pad;
+	__u32 pad2;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+struct nl_port_key {
+	__u16 lport;
+	__u16 rport;
+	__u16 kind;
+	__u16 bucket;
+};
+
+/* Everything Java reads or writes without a syscall: the mmap-ed .bss of the object. */
+struct nl_global {
+	__u64 active;          /* written by Java: number of open trace windows */
+	__u64 epoch;           /* written by Java: bumped when tracing (re)starts, resets stale socket state */
+	__u64 txskb_inflight;  /* entries in tx_skbs: lets the skb-free hooks return at once when zero */
+	__u64 ev_head;         /* events written so far; events[ev_head % NL_EVENTS] is the next slot */
+	__u64 counters[NL_COUNTERS];
+	__u64 lost[NL_LOST_CAUSES];
+	__u64 entered[8];      /* samples a stage has begun (per hist id) */
+	__u64 completed[8];    /* samples recorded or given up (lost/abandoned) */
+	__u64 sum_ns[8];
+	__u64 drops_by_reason[NL_DROP_REASONS];
+	__u64 hist[NL_HISTS][NL_SLOTS];
+	struct nl_event events[NL_EVENTS];
+};
+
+#endif

@@ -1,0 +1,634 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Per-stage transmit latency of traced sockets (dev.netlat.Stage):
+ *   write call (tcp_sendmsg_locked) -> net_dev_queue -> net_dev_start_xmit -> netif_rx | consume_skb -> ACK (tcp_probe)
+ *
+ * Whether a socket is traced is decided in process context, at the write (the pid in softirq is meaningless), and
+ * remembered in `socks`. Every later stage finds the socket through skb->sk (queue, start_xmit), the skb address
+ * recorded at start_xmit (device done: loopback orphans the skb), or the tracepoint's sk (ACK).
+ *
+ * Writes and packets are matched by TCP sequence number, not skb address: tbf splits GSO skbs, and a write's data
+ * can leave (even be ACKed) before the write call returns. A write's stages are those of the packet that carries
+ * its last byte. State changes happen under the socket's bpf_spin_lock, because the stages of one socket run on
+ * different CPUs (process context, qdisc dequeue, softirq); samples are buffered under the lock and recorded
+ * after it, since no helper may be called while holding it.
+ */
+#include "state.bpf.h"
+
+#define SBUF 32
+#define SB_LOST (1ULL << 63)
+#define SB_SKIP (1ULL << 62)
+#define SB_VAL_MASK ((1ULL << 56) - 1)
+#define NO_PACKET 0xffffffffU
+
+struct sbuf {
+	__u32 n;
+	__u32 pad;
+	__u64 v[SBUF];
+};
+
+static __always_inline void sb_put(struct sbuf *b, __u64 v)
+{
+	__u32 n = b->n;
+	if (n < SBUF) {
+		b->n = n + 1;
+		asm volatile("" : "+r"(n)); /* keeps the mask below, which the verifier needs */
+		b->v[n & (SBUF - 1)] = v;
+	}
+}
+
+static __always_inline void sb_sample(struct sbuf *b, __u32 hist, __u64 now, __u64 then)
+{
+	__u64 d = now > then ? now - then : 0;
+	sb_put(b, ((__u64)hist << 56) | (d & SB_VAL_MASK));
+}
+
+static __always_inline void sb_lost(struct sbuf *b, __u32 hist, __u32 cause)
+{
+	sb_put(b, SB_LOST | ((__u64)hist << 56) | cause);
+}
+
+static __always_inline void sb_skip(struct sbuf *b, __u32 hist)
+{
+	sb_put(b, SB_SKIP | ((__u64)hist << 56));
+}
+
+static __always_inline bool sb_full(struct sbuf *b)
+{
+	return b->n >= SBUF - 3; /* one step may put up to three entries */
+}
+
+__noinline int sb_record(__u16 lport, __u16 rport, struct sbuf *b)
+{
+	if (!b)
+		return 0;
+	for (int i = 0; i < SBUF; i++) {
+		if (i >= b->n)
+			break;
+		__u64 v = b->v[i & (SBUF - 1)];
+		__u32 hist = (v >> 56) & 0xf;
+		if (v & SB_LOST)
+			record_lost(hist, v & 0xff);
+		else if (v & SB_SKIP)
+			__sync_fetch_and_add(&G.completed[hist & 7], 1);
+		else
+			record_sample(lport, rport, hist, v & SB_VAL_MASK);
+	}
+	b->n = 0;
+	return 0;
+}
+
+/*
+ * Pending work of a socket whose state is dropped (socket destroyed, or tracing restarted): given up, counted as
+ * incomplete so that readers waiting for the stages do not wait for them. Called under the lock.
+ */
+struct pending {
+	__u32 n[NL_HISTS];
+};
+
+static __always_inline void take_pending(struct sock_state *s, struct pending *pd)
+{
+	pd->n[NL_HIST_SOCKET] = s->w_tail - s->w_q;
+	pd->n[NL_HIST_TOTAL] = s->w_tail - s->w_d;
+	pd->n[NL_HIST_ACK] = s->w_tail - s->w_a;
+	pd->n[NL_HIST_QDISC] = s->p_tail - s->e_x;
+	pd->n[NL_HIST_DEVICE] = s->p_tail - s->e_d;
+	pd->n[NL_HIST_RTT] = s->p_tail - s->e_a;
+}
+
+static __always_inline void record_pending(struct pending *pd)
+{
+	__u64 total = 0;
+	for (int h = 0; h < NL_HISTS; h++) {
+		if (pd->n[h]) {
+			__sync_fetch_and_add(&G.completed[h], pd->n[h]);
+			total += pd->n[h];
+		}
+	}
+	if (total)
+		__sync_fetch_and_add(&G.counters[NL_C_INCOMPLETE], total);
+}
+
+/* Forget everything of an earlier tracing period: the socket starts afresh at its current snd_nxt. */
+static __always_inline void reset_state(struct sock_state *s, __u32 epoch, __u32 snd_nxt)
+{
+	s->epoch = epoch;
+	s->call_msg = 0;
+	s->q_max = snd_nxt;
+	s->x_max = snd_nxt;
+	s->w_q = s->w_d = s->w_a = s->w_tail;
+	s->p_head = s->p_x = s->p_d = s->p_a = s->scan = s->p_tail;
+	s->e_x = s->e_d = s->e_a = s->p_tail;
+}
+
+/*
+ * Advance the per-write stages as far as the packets allow. Writes are resolved in order; `scan` walks the
+ * packet ring to the packet holding the next write's last byte.
+ */
+static __always_inline void resolve(struct sock_state *s, struct sbuf *b)
+{
+	/* per-packet stages: the event handlers only stamp packets; samples are taken here */
+	for (int i = 0; i < SBUF; i++) {
+		if (s->e_x == s->p_x || sb_full(b))
+			break;
+		__u32 idx = s->e_x & P_MASK;
+		struct pslot *P = &s->p[idx];
+		if (s->pflags[idx] & PF_NOQUEUE)
+			sb_skip(b, NL_HIST_QDISC);
+		else if (!P->t_xmit)
+			sb_lost(b, NL_HIST_QDISC, NL_L_NO_XMIT);
+		else
+			sb_sample(b, NL_HIST_QDISC, P->t_xmit, P->t_queue);
+		s->e_x++;
+	}
+	for (int i = 0; i < SBUF; i++) {
+		if (s->e_d == s->p_d || sb_full(b))
+			break;
+		struct pslot *P = &s->p[s->e_d & P_MASK];
+		if (!P->t_done || !P->t_xmit)
+			sb_lost(b, NL_HIST_DEVICE, NL_L_NO_DONE);
+		else
+			sb_sample(b, NL_HIST_DEVICE, P->t_done, P->t_xmit);
+		s->e_d++;
+	}
+	for (int i = 0; i < SBUF; i++) {
+		if (s->e_a == s->p_a || sb_full(b))
+			break;
+		struct pslot *P = &s->p[s->e_a & P_MASK];
+		sb_sample(b, NL_HIST_RTT, P->t_ack, P->t_queue);
+		s->e_a++;
+	}
+
+	__u32 frontier = s->call_msg ? s->call_seq0 : s->q_max;
+
+	for (int i = 0; i < 64; i++) {
+		if (sb_full(b))
+			break;
+		if (s->w_q == s->w_tail) {
+			/* no write waits for its packet: skip packets no later write can end in */
+			if (s->scan == s->p_tail)
+				break;
+			struct pslot *P = &s->p[s->scan & P_MASK];
+			if (after(P->end, frontier))
+				break;
+			s->scan++;
+			continue;
+		}
+		struct wslot *W = &s->w[s->w_q & W_MASK];
+		__u32 last = W->end - 1;
+		if (s->scan == s->p_tail) {
+			if (after(W->end, s->q_max))
+				break; /* not queued yet */
+			/* queued, but its packet was not recorded (packet ring was full) */
+			W->pidx = NO_PACKET;
+			sb_lost(b, NL_HIST_SOCKET, NL_L_NO_PACKET);
+			s->w_q++;
+			continue;
+		}
+		struct pslot *P = &s->p[s->scan & P_MASK];
+		if (!after(P->end, last)) {
+			s->scan++;
+			continue;
+		}
+		if (after(P->seq, last)) {
+			W->pidx = NO_PACKET;
+			sb_lost(b, NL_HIST_SOCKET, NL_L_NO_PACKET);
+			s->w_q++;
+			continue;
+		}
+		W->pidx = s->scan;
+		sb_sample(b, NL_HIST_SOCKET, P->t_queue, W->t_call);
+		s->w_q++;
+	}
+
+	for (int i = 0; i < SBUF; i++) {
+		if (s->w_d == s->w_q || sb_full(b))
+			break;
+		struct wslot *W = &s->w[s->w_d & W_MASK];
+		if (W->pidx == NO_PACKET) {
+			sb_lost(b, NL_HIST_TOTAL, NL_L_NO_PACKET);
+		} else {
+			struct pslot *P = &s->p[W->pidx & P_MASK];
+			if (P->t_done)
+				sb_sample(b, NL_HIST_TOTAL, P->t_done, W->t_call);
+			else if (P->t_ack)
+				sb_lost(b, NL_HIST_TOTAL, NL_L_NO_DONE);
+			else
+				break;
+		}
+		s->w_d++;
+	}
+
+	for (int i = 0; i < SBUF; i++) {
+		if (s->w_a == s->w_q || sb_full(b))
+			break;
+		struct wslot *W = &s->w[s->w_a & W_MASK];
+		if (W->pidx == NO_PACKET) {
+			sb_lost(b, NL_HIST_ACK, NL_L_NO_PACKET);
+		} else {
+			struct pslot *P = &s->p[W->pidx & P_MASK];
+			if (!P->t_ack)
+				break;
+			sb_sample(b, NL_HIST_ACK, P->t_ack, W->t_call);
+		}
+		s->w_a++;
+	}
+
+	/* free ACKed packets that no pending write refers to */
+	__u32 limit = s->scan;
+	__u32 oldest = (s->w_q - s->w_d) > (s->w_q - s->w_a) ? s->w_d : s->w_a;
+	if (oldest != s->w_q) {
+		__u32 pidx = s->w[oldest & W_MASK].pidx;
+		limit = pidx == NO_PACKET ? s->p_head : pidx;
+	}
+	for (int i = 0; i < 64; i++) {
+		if (s->p_head == s->p_tail || (__s32)(s->p_head - limit) >= 0 || (__s32)(s->p_head - s->e_a) >= 0 ||
+		    (__s32)(s->p_head - s->e_x) >= 0 || (__s32)(s->p_head - s->e_d) >= 0)
+			break;
+		s->p_head++;
+	}
+}
+
+/*
+ * settle(): records the event's own samples, then resolves the socket in rounds until a round no longer stops for
+ * lack of buffer space. Global functions, so the verifier checks the resolve loops once, not per caller.
+ */
+__noinline int resolve_round(__u64 key, struct sbuf *b)
+{
+	if (!b)
+		return 0;
+	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
+	if (!s)
+		return 0;
+	__u32 epoch = G.epoch;
+	int more = 0;
+	bpf_spin_lock(&s->lock);
+	if (s->epoch == epoch) {
+		resolve(s, b);
+		more = sb_full(b);
+	}
+	bpf_spin_unlock(&s->lock);
+	sb_record(s->lport, s->rport, b);
+	return more;
+}
+
+__noinline int settle(__u64 key, struct sbuf *b)
+{
+	if (!b)
+		return 0;
+	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
+	if (!s)
+		return 0;
+	sb_record(s->lport, s->rport, b);
+	for (int round = 0; round < 8; round++) {
+		if (!resolve_round(key, b))
+			break;
+	}
+	return 0;
+}
+
+static __always_inline __u32 snd_nxt_of(struct sock *sk)
+{
+	return BPF_CORE_READ((struct tcp_sock *)sk, snd_nxt);
+}
+
+static __always_inline struct sock_state *create_state(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	__u32 zero = 0;
+	struct sock_state_bytes *tmpl = bpf_map_lookup_elem(&sock_template, &zero);
+	if (!tmpl)
+		return 0;
+	long err = bpf_map_update_elem(&socks, &key, tmpl, BPF_NOEXIST);
+	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
+	if (!s) {
+		__sync_fetch_and_add(&G.lost[NL_L_SOCKS_FULL], 1);
+		return 0;
+	}
+	if (err == 0) {
+		s->key = key;
+		s->lport = sk->__sk_common.skc_num;
+		s->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+		s->family = sk->__sk_common.skc_family;
+		__u32 nxt = snd_nxt_of(sk), epoch = G.epoch;
+		bpf_spin_lock(&s->lock);
+		reset_state(s, epoch, nxt);
+		bpf_spin_unlock(&s->lock);
+		__sync_fetch_and_add(&G.counters[NL_C_SOCKETS], 1);
+	}
+	return s;
+}
+
+/* Called with the lock held: state of an earlier tracing period is given up before use. */
+static __always_inline void freshen(struct sock_state *s, __u32 epoch, __u32 snd_nxt, struct pending *pd)
+{
+	if (s->epoch != epoch) {
+		take_pending(s, pd);
+		reset_state(s, epoch, snd_nxt);
+	}
+}
+
+SEC("tp_btf/tcp_sendmsg_locked")
+int BPF_PROG(nl_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff *skb, int size_goal)
+{
+	if (!G.active)
+		return 0;
+	if (target_tgid && (bpf_get_current_pid_tgid() >> 32) != target_tgid)
+		return 0;
+	struct sock_state *s = sock_state_of(sk);
+	if (!s)
+		s = create_state(sk);
+	if (!s || s->call_msg == (__u64)msg)
+		return 0; /* not traceable, or a later loop round of the same write */
+	__u64 now = bpf_ktime_get_ns();
+	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk), seq0 = BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
+	struct pending pd = {};
+	bpf_spin_lock(&s->lock);
+	freshen(s, epoch, nxt, &pd);
+	s->call_msg = (__u64)msg;
+	s->call_start = now;
+	s->call_seq0 = seq0;
+	bpf_spin_unlock(&s->lock);
+	record_pending(&pd);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(nl_send_length, struct sock *sk, int ret, int flags)
+{
+	if (!G.active)
+		return 0;
+	struct sock_state *s = sock_state_of(sk);
+	if (!s || !s->call_msg)
+		return 0;
+	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk), end = BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
+	struct sbuf b = {};
+	struct pending pd = {};
+	bool pushed = false, overflow = false, wrote = false;
+	bpf_spin_lock(&s->lock);
+	freshen(s, epoch, nxt, &pd);
+	if (s->call_msg) {
+		s->call_msg = 0;
+		if (ret > 0) {
+			wrote = true;
+			__u32 busy_d = s->w_tail - s->w_d, busy_a = s->w_tail - s->w_a;
+			if ((busy_d > busy_a ? busy_d : busy_a) >= W_SLOTS) {
+				overflow = true;
+			} else {
+				struct wslot *W = &s->w[s->w_tail & W_MASK];
+				W->end = end;
+				W->pidx = NO_PACKET;
+				W->t_call = s->call_start;
+				s->w_tail++;
+				pushed = true;
+			}
+		}
+	}
+	bpf_spin_unlock(&s->lock);
+	record_pending(&pd);
+	if (wrote) {
+		count(s->lport, s->rport, NL_C_WRITES, 1);
+		count(s->lport, s->rport, NL_C_BYTES, ret);
+	}
+	if (pushed) {
+		__sync_fetch_and_add(&G.entered[NL_HIST_SOCKET], 1);
+		__sync_fetch_and_add(&G.entered[NL_HIST_TOTAL], 1);
+		__sync_fetch_and_add(&G.entered[NL_HIST_ACK], 1);
+	}
+	if (overflow)
+		__sync_fetch_and_add(&G.lost[NL_L_WRITE_RING], 1);
+	settle(s->key, &b);
+	return 0;
+}
+
+/* Whether the skb goes to a device queue without a qdisc (noqueue, e.g. lo): then there is no QDISC stage. */
+static __always_inline bool no_qdisc(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+	if (!dev)
+		return false;
+	char *txq = (char *)BPF_CORE_READ(dev, _tx);
+	txq += (__u64)skb->queue_mapping * bpf_core_type_size(struct netdev_queue);
+	struct Qdisc *q = 0;
+	void *enqueue = 0;
+	if (bpf_probe_read_kernel(&q, sizeof(q), txq + bpf_core_field_offset(struct netdev_queue, qdisc)) || !q)
+		return false;
+	if (bpf_probe_read_kernel(&enqueue, sizeof(enqueue), (char *)q + bpf_core_field_offset(struct Qdisc, enqueue)))
+		return false;
+	return enqueue == 0;
+}
+
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(nl_dev_queue, struct sk_buff *skb)
+{
+	if (!G.active)
+		return 0;
+	struct sock *sk = skb->sk;
+	if (!sk)
+		return 0;
+	struct sock_state *s = sock_state_of(sk);
+	if (!s)
+		return 0;
+	__u32 seq, end, ack;
+	__u8 fl;
+	if (tcp_header(skb, &seq, &end, &fl, &ack) <= 0)
+		return 0;
+	bool noq = no_qdisc(skb);
+	__u64 now = bpf_ktime_get_ns();
+	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
+	struct sbuf b = {};
+	struct pending pd = {};
+	bool pushed = false, overflow = false;
+	bpf_spin_lock(&s->lock);
+	freshen(s, epoch, nxt, &pd);
+	if (after(end, s->q_max)) { /* first transmission of (some of) these bytes */
+		__u32 first = after(s->q_max, seq) ? s->q_max : seq;
+		s->q_max = end;
+		if (s->p_tail - s->p_head >= P_SLOTS) {
+			overflow = true;
+		} else {
+			__u32 i = s->p_tail & P_MASK;
+			struct pslot *P = &s->p[i];
+			P->seq = first;
+			P->end = end;
+			P->t_queue = now;
+			P->t_xmit = 0;
+			P->t_done = 0;
+			P->t_ack = 0;
+			s->pflags[i] = noq ? PF_NOQUEUE : 0;
+			s->p_tail++;
+			pushed = true;
+		}
+	}
+	bpf_spin_unlock(&s->lock);
+	record_pending(&pd);
+	if (pushed || overflow) {
+		count(s->lport, s->rport, NL_C_PACKETS, 1);
+		if (noq)
+			count(s->lport, s->rport, NL_C_NOQUEUE_PACKETS, 1);
+	}
+	if (pushed) {
+		__sync_fetch_and_add(&G.entered[NL_HIST_QDISC], 1);
+		__sync_fetch_and_add(&G.entered[NL_HIST_DEVICE], 1);
+		__sync_fetch_and_add(&G.entered[NL_HIST_RTT], 1);
+	}
+	if (overflow)
+		__sync_fetch_and_add(&G.lost[NL_L_PKT_RING], 1);
+	if (pushed)
+		settle(s->key, &b);
+	return 0;
+}
+
+SEC("tp_btf/net_dev_start_xmit")
+int BPF_PROG(nl_start_xmit, struct sk_buff *skb, struct net_device *dev)
+{
+	if (!G.active)
+		return 0;
+	struct sock *sk = skb->sk;
+	if (!sk)
+		return 0;
+	struct sock_state *s = sock_state_of(sk);
+	if (!s)
+		return 0;
+	__u32 seq, end, ack;
+	__u8 fl;
+	if (tcp_header(skb, &seq, &end, &fl, &ack) <= 0)
+		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
+	struct sbuf b = {};
+	struct pending pd = {};
+	bool first = false;
+	bpf_spin_lock(&s->lock);
+	freshen(s, epoch, nxt, &pd);
+	if (after(end, s->x_max)) {
+		s->x_max = end;
+		first = true;
+		for (int i = 0; i < SBUF; i++) {
+			if (s->p_x == s->p_tail)
+				break;
+			struct pslot *P = &s->p[s->p_x & P_MASK];
+			if (!before(P->seq, end))
+				break;
+			if (!P->t_xmit)
+				P->t_xmit = now;
+			s->p_x++;
+		}
+	}
+	bpf_spin_unlock(&s->lock);
+	record_pending(&pd);
+	if (first) {
+		__u64 key = (__u64)skb;
+		struct txskb t = { .sk = (__u64)sk, .end = end };
+		if (bpf_map_update_elem(&tx_skbs, &key, &t, BPF_NOEXIST) == 0)
+			__sync_fetch_and_add(&G.txskb_inflight, 1);
+	}
+	settle(s->key, &b);
+	return 0;
+}
+
+/* The device is done with an skb handed to it at start_xmit. */
+static __always_inline void device_done(struct sk_buff *skb)
+{
+	__u64 key = (__u64)skb;
+	struct txskb *t = bpf_map_lookup_elem(&tx_skbs, &key);
+	if (!t)
+		return;
+	__u64 skkey = t->sk;
+	__u32 end = t->end;
+	if (bpf_map_delete_elem(&tx_skbs, &key) == 0)
+		__sync_fetch_and_add(&G.txskb_inflight, -1);
+	struct sock_state *s = bpf_map_lookup_elem(&socks, &skkey);
+	if (!s)
+		return;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 epoch = G.epoch;
+	struct sbuf b = {};
+	bpf_spin_lock(&s->lock);
+	if (s->epoch == epoch) {
+		for (int i = 0; i < SBUF; i++) {
+			if (s->p_d == s->p_x)
+				break;
+			struct pslot *P = &s->p[s->p_d & P_MASK];
+			if (after(P->end, end))
+				break;
+			P->t_done = now;
+			s->p_d++;
+		}
+	}
+	bpf_spin_unlock(&s->lock);
+	settle(skkey, &b);
+}
+
+SEC("tp_btf/netif_rx")
+int BPF_PROG(nl_netif_rx, struct sk_buff *skb)
+{
+	if (!G.active || !G.txskb_inflight)
+		return 0;
+	device_done(skb);
+	return 0;
+}
+
+SEC("tp_btf/consume_skb")
+int BPF_PROG(nl_consume_skb, struct sk_buff *skb, void *location)
+{
+	if (!G.active || !G.txskb_inflight)
+		return 0;
+	device_done(skb);
+	return 0;
+}
+
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(nl_tcp_probe, struct sock *sk, struct sk_buff *skb)
+{
+	if (!G.active)
+		return 0;
+	struct sock_state *s = sock_state_of(sk);
+	if (!s)
+		return 0;
+	__u32 seq, end, ack;
+	__u8 fl;
+	if (tcp_header(skb, &seq, &end, &fl, &ack) < 0 || !(fl & TCP_FLAG_ACK))
+		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
+	struct sbuf b = {};
+	struct pending pd = {};
+	bpf_spin_lock(&s->lock);
+	freshen(s, epoch, nxt, &pd);
+	for (int i = 0; i < SBUF; i++) {
+		if (s->p_a == s->p_tail)
+			break;
+		struct pslot *P = &s->p[s->p_a & P_MASK];
+		if (after(P->end, ack))
+			break;
+		P->t_ack = now;
+		/* an ACKed packet is past the device: stages whose events were not seen are given up in resolve() */
+		if (s->p_x == s->p_a)
+			s->p_x++;
+		if (s->p_d == s->p_a)
+			s->p_d++;
+		s->p_a++;
+	}
+	bpf_spin_unlock(&s->lock);
+	record_pending(&pd);
+	settle(s->key, &b);
+	return 0;
+}
+
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(nl_destroy_sock, struct sock *sk)
+{
+	struct sock_state *s = sock_state_of(sk);
+	if (!s)
+		return 0;
+	struct pending pd = {};
+	bpf_spin_lock(&s->lock);
+	if (s->epoch == G.epoch)
+		take_pending(s, &pd);
+	bpf_spin_unlock(&s->lock);
+	record_pending(&pd);
+	__u64 key = (__u64)sk;
+	bpf_map_delete_elem(&socks, &key);
+	return 0;
+}

@@ -1,0 +1,278 @@
+package dev.netlat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * An immutable latency histogram of one stage, aggregated in the kernel. Quantiles are within 1 % of the true
+ * sample quantile (see {@link HistogramBuckets}). A stage can be {@link Status#NOT_APPLICABLE} (e.g. QDISC on a
+ * {@code noqueue} device such as {@code lo}) or {@link Status#UNAVAILABLE} (its tracepoint is missing on this
+ * kernel); then {@link #reason()} says why and quantiles throw instead of inventing zeros.
+ */
+public final class LatencyDistribution {
+
+    public enum Status { AVAILABLE, NOT_APPLICABLE, UNAVAILABLE }
+
+    /** One non-empty histogram bucket: values in [lowNanos, highNanos). */
+    public record Bucket(long lowNanos, long highNanos, long count) {
+    }
+
+    private final String name;
+    private final Status status;
+    private final String reason;
+    private final long[] counts;
+    private final long count;
+    private final long sumNanos;
+
+    private LatencyDistribution(String name, Status status, String reason, long[] counts, long sumNanos) {
+        this.name = name;
+        this.status = status;
+        this.reason = reason;
+        this.counts = counts;
+        long c = 0;
+        for (long v : counts) {
+            c += v;
+        }
+        this.count = c;
+        this.sumNanos = sumNanos;
+    }
+
+    /** A measured distribution from bucket counts in the {@link HistogramBuckets} layout. */
+    public static LatencyDistribution of(String name, long[] bucketCounts, long sumNanos) {
+        if (bucketCounts.length != HistogramBuckets.SLOTS) {
+            throw new IllegalArgumentException("expected " + HistogramBuckets.SLOTS + " buckets, got " + bucketCounts.length);
+        }
+        return new LatencyDistribution(name, Status.AVAILABLE, "", bucketCounts.clone(), sumNanos);
+    }
+
+    /** A distribution built from raw sample values, for tests and for comparing against other sources. */
+    public static LatencyDistribution ofSamples(String name, long... nanos) {
+        long[] counts = new long[HistogramBuckets.SLOTS];
+        long sum = 0;
+        for (long v : nanos) {
+            counts[HistogramBuckets.index(v)]++;
+            sum += v;
+        }
+        return new LatencyDistribution(name, Status.AVAILABLE, "", counts, sum);
+    }
+
+    public static LatencyDistribution notApplicable(String name, String reason) {
+        return new LatencyDistribution(name, Status.NOT_APPLICABLE, reason, new long[HistogramBuckets.SLOTS], 0);
+    }
+
+    public static LatencyDistribution unavailable(String name, String reason) {
+        return new LatencyDistribution(name, Status.UNAVAILABLE, reason, new long[HistogramBuckets.SLOTS], 0);
+    }
+
+    /** Stage name, e.g. {@code QDISC}. */
+    public String name() {
+        return name;
+    }
+
+    public Status status() {
+        return status;
+    }
+
+    public boolean isAvailable() {
+        return status == Status.AVAILABLE;
+    }
+
+    /** Why the distribution is not applicable or unavailable; empty when available. */
+    public String reason() {
+        return reason;
+    }
+
+    /** Number of samples (exact). */
+    public long count() {
+        return count;
+    }
+
+    public boolean isEmpty() {
+        return count == 0;
+    }
+
+    /** Samples of {@link HistogramBuckets#OVERFLOW} (137 s or more). */
+    public long overflowCount() {
+        return counts[HistogramBuckets.OVERFLOW];
+    }
+
+    /** The p-th percentile (0 &lt; p &le; 100). Throws with the reason when there are no samples to answer from. */
+    public Duration percentile(double p) {
+        return Duration.ofNanos(Math.round(percentileNanos(p)));
+    }
+
+    /** The p-th percentile in nanoseconds, NaN when there are no samples or the stage is not measured. */
+    public double percentileNanosOrNaN(double p) {
+        checkPercentile(p);
+        if (status != Status.AVAILABLE || count == 0) {
+            return Double.NaN;
+        }
+        return percentileNanos(p);
+    }
+
+    private double percentileNanos(double p) {
+        checkPercentile(p);
+        if (status != Status.AVAILABLE) {
+            throw new IllegalStateException(name + " latency is " + status.name().toLowerCase(Locale.ROOT).replace('_', ' ')
+                    + ": " + reason);
+        }
+        if (count == 0) {
+            throw new IllegalStateException(name + " latency has no samples");
+        }
+        // nearest-rank: the smallest value with at least p% of samples at or below it
+        long rank = Math.max(1, (long) Math.ceil(p / 100.0 * count));
+        long seen = 0;
+        for (int i = 0; i < counts.length; i++) {
+            seen += counts[i];
+            if (seen >= rank) {
+                return HistogramBuckets.representative(i);
+            }
+        }
+        return HistogramBuckets.representative(HistogramBuckets.OVERFLOW);
+    }
+
+    private static void checkPercentile(double p) {
+        if (!(p > 0 && p <= 100)) {
+            throw new IllegalArgumentException("percentile must be in (0, 100], was " + p);
+        }
+    }
+
+    public Duration p50() {
+        return percentile(50);
+    }
+
+    public Duration p90() {
+        return percentile(90);
+    }
+
+    public Duration p99() {
+        return percentile(99);
+    }
+
+    public Duration p999() {
+        return percentile(99.9);
+    }
+
+    public Duration max() {
+        return percentile(100);
+    }
+
+    public Duration min() {
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] > 0) {
+                return Duration.ofNanos(Math.round(HistogramBuckets.representative(i)));
+            }
+        }
+        return percentile(100); // throws with the reason
+    }
+
+    /** Exact mean of the samples (the kernel sums nanoseconds). */
+    public Duration mean() {
+        if (count == 0) {
+            return percentile(50); // throws with the reason
+        }
+        return Duration.ofNanos(sumNanos / count);
+    }
+
+    public long sumNanos() {
+        return sumNanos;
+    }
+
+    /** Bucket counts in the {@link HistogramBuckets} layout (a copy). */
+    public long[] bucketCounts() {
+        return counts.clone();
+    }
+
+    /** The non-empty buckets, smallest first. */
+    public List<Bucket> buckets() {
+        List<Bucket> out = new ArrayList<>();
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] > 0) {
+                out.add(new Bucket(HistogramBuckets.lowerBound(i), HistogramBuckets.upperBound(i), counts[i]));
+            }
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** Merges two distributions of the same stage (used for port views and overlapping windows). */
+    public LatencyDistribution plus(LatencyDistribution other) {
+        if (status != Status.AVAILABLE) {
+            return this;
+        }
+        if (other.status != Status.AVAILABLE) {
+            return other;
+        }
+        long[] sum = counts.clone();
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] += other.counts[i];
+        }
+        return new LatencyDistribution(name, status, reason, sum, sumNanos + other.sumNanos);
+    }
+
+    /** One line: {@code QDISC n=1200 p50=12.3µs p90=… p99=… p99.9=… max=…}, or the reason. */
+    public String summary() {
+        if (status != Status.AVAILABLE) {
+            return String.format(Locale.ROOT, "%-6s %s: %s", name, status.name().toLowerCase(Locale.ROOT).replace('_', ' '), reason);
+        }
+        if (count == 0) {
+            return String.format(Locale.ROOT, "%-6s n=0", name);
+        }
+        return String.format(Locale.ROOT, "%-6s n=%d p50=%s p90=%s p99=%s p99.9=%s max=%s", name, count,
+                DurationFormat.format(p50()), DurationFormat.format(p90()), DurationFormat.format(p99()),
+                DurationFormat.format(p999()), DurationFormat.format(max()));
+    }
+
+    /**
+     * The histogram as text, power-of-two rows like bpftrace's {@code hist()} / biolatency, with the quantile table
+     * under it. Used in assertion failure messages.
+     */
+    public String toHistogramText() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(name).append(" latency");
+        if (status != Status.AVAILABLE) {
+            return sb.append(": ").append(status.name().toLowerCase(Locale.ROOT).replace('_', ' '))
+                    .append(" (").append(reason).append(")\n").toString();
+        }
+        sb.append(", ").append(count).append(count == 1 ? " sample\n" : " samples\n");
+        if (count == 0) {
+            return sb.toString();
+        }
+        // fold the log-linear buckets into power-of-two rows
+        long[] rows = new long[64];
+        int first = 64;
+        int last = -1;
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] == 0) {
+                continue;
+            }
+            long low = HistogramBuckets.lowerBound(i);
+            int row = low == 0 ? 0 : 64 - Long.numberOfLeadingZeros(low);
+            rows[row] += counts[i];
+            first = Math.min(first, row);
+            last = Math.max(last, row);
+        }
+        long peak = 0;
+        for (long r : rows) {
+            peak = Math.max(peak, r);
+        }
+        for (int row = first; row <= last; row++) {
+            long lo = row == 0 ? 0 : 1L << (row - 1);
+            long hi = 1L << row;
+            int bar = (int) Math.round(40.0 * rows[row] / peak);
+            sb.append(String.format(Locale.ROOT, "[%8s, %8s) %8d |%-40s|%n", DurationFormat.format(Duration.ofNanos(lo)),
+                    DurationFormat.format(Duration.ofNanos(hi)), rows[row], "@".repeat(bar)));
+        }
+        sb.append(String.format(Locale.ROOT, "p50=%s p90=%s p99=%s p99.9=%s max=%s mean=%s%n",
+                DurationFormat.format(p50()), DurationFormat.format(p90()), DurationFormat.format(p99()),
+                DurationFormat.format(p999()), DurationFormat.format(max()), DurationFormat.format(mean())));
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return summary();
+    }
+}

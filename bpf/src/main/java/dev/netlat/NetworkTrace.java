@@ -1,0 +1,32 @@
+package dev.netlat;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * One trace window: everything the test's own TCP sockets did between {@link NetworkTracer#start()} and
+ * {@link #close()}. Results stay readable after close (they are frozen then).
+ */
+public interface NetworkTrace extends NetworkView, AutoCloseable {
+
+    /** A view of the sockets whose local or remote port is {@code port}. */
+    NetworkView port(int port);
+
+    /** Events the kernel side could not record (programs skipped by the kernel, full maps or rings). 0 means complete. */
+    long lostEvents();
+
+    /** {@link #lostEvents()} by cause, only causes with a non-zero count. */
+    Map<String, Long> lostEventsByCause();
+
+    /** Events that happened but did not fit the bounded {@link #events()} list. */
+    long eventsNotKept();
+
+    /** How long the window was (or has been) open. */
+    Duration elapsed();
+
+    boolean isClosed();
+
+    /** Stops the window. Programs stay loaded for the next window; they are released when the JVM exits. */
+    @Override
+    void close();
+}

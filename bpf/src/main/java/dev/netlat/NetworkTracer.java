@@ -1,0 +1,28 @@
+package dev.netlat;
+
+import dev.netlat.internal.Engine;
+import dev.netlat.internal.EnvironmentCheck;
+
+/**
+ * The entry point. {@code try (NetworkTrace trace = NetworkTracer.start()) { ... }} traces the TCP sockets of this
+ * JVM for the duration of the block. The kernel programs are loaded and attached once per JVM, on the first start,
+ * and reused by every later window; they go away with the JVM (nothing is pinned).
+ */
+public final class NetworkTracer {
+    private NetworkTracer() {
+    }
+
+    /** Starts a window with default options. Throws {@link NetlatUnavailableException} when tracing cannot run here. */
+    public static NetworkTrace start() {
+        return start(TraceOptions.defaults());
+    }
+
+    public static NetworkTrace start(TraceOptions options) {
+        return Engine.get().startWindow(options);
+    }
+
+    /** Whether tracing can run here, and if not, why. Loads nothing. */
+    public static Availability availability() {
+        return EnvironmentCheck.check();
+    }
+}

@@ -1,0 +1,44 @@
+package dev.netlat.junit;
+
+import java.util.Optional;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Configuration parameters of the netlat JUnit extension. Each is read from the JUnit configuration parameters
+ * ({@code junit-platform.properties}, Surefire's {@code configurationParameters}, EngineTestKit) first, then from
+ * the system property of the same name.
+ */
+public final class NetlatConfig {
+    /** {@code skip} (default): abort a traced test when tracing cannot run; {@code fail}: fail it. */
+    public static final String UNAVAILABLE = "netlat.unavailable";
+    /** Directory of the JSON reports, default {@code target/netlat}. */
+    public static final String REPORT_DIR = "netlat.reportDir";
+    /** Multiplies the samples a percentile needs (default 1.0, 0 = no check); see {@link dev.netlat.assertj.MinSamples}. */
+    public static final String MIN_SAMPLES_FACTOR = dev.netlat.assertj.MinSamples.CONFIG_KEY;
+    /**
+     * <b>Testing aid.</b> When set, tracing behaves as unavailable with this text as the reason, so the skip/fail
+     * policy can be tested anywhere (e.g. with EngineTestKit).
+     */
+    public static final String SIMULATE_UNAVAILABLE = "netlat.simulateUnavailable";
+    /**
+     * <b>Testing aid.</b> Fully qualified name of a class with a public no-argument constructor implementing
+     * {@code java.util.function.Function<dev.netlat.TraceOptions, dev.netlat.NetworkTrace>}; the extension then
+     * starts windows with it instead of {@link dev.netlat.NetworkTracer#start(dev.netlat.TraceOptions)} and skips
+     * the availability check. Lets the extension be tested with fake traces.
+     */
+    public static final String TRACE_FACTORY = "netlat.traceFactory";
+
+    public static final String DEFAULT_REPORT_DIR = "target/netlat";
+
+    private NetlatConfig() {
+    }
+
+    /** A parameter: JUnit configuration parameter first, then system property; blank counts as absent. */
+    public static Optional<String> get(ExtensionContext context, String key) {
+        Optional<String> v = context.getConfigurationParameter(key).filter(s -> !s.isBlank());
+        if (v.isPresent()) {
+            return v.map(String::trim);
+        }
+        return Optional.ofNullable(System.getProperty(key)).filter(s -> !s.isBlank()).map(String::trim);
+    }
+}

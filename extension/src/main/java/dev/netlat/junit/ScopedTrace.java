@@ -1,0 +1,174 @@
+package dev.netlat.junit;
+
+import dev.netlat.LatencyDistribution;
+import dev.netlat.NetworkEvent;
+import dev.netlat.NetworkTrace;
+import dev.netlat.NetworkView;
+import dev.netlat.RetransmitKind;
+import dev.netlat.Stage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The trace injected into a test: the window's {@link NetworkTrace}, narrowed to {@link TraceNetwork#ports()} when
+ * those are given. Counters of the whole trace ({@link #lostEvents()}, {@link #elapsed()}) are not narrowed.
+ * {@link #close()} ends the window early; the extension closes it anyway after the test.
+ */
+final class ScopedTrace implements NetworkTrace {
+    private final NetworkTrace trace;
+    private final int[] ports;
+    private final NetworkView view;
+
+    ScopedTrace(NetworkTrace trace, int[] ports) {
+        this.trace = trace;
+        this.ports = ports.clone();
+        if (ports.length == 0) {
+            view = trace;
+        } else if (ports.length == 1) {
+            view = trace.port(ports[0]);
+        } else {
+            List<NetworkView> views = new ArrayList<>();
+            for (int p : ports) {
+                views.add(trace.port(p));
+            }
+            view = new PortsView(views);
+        }
+    }
+
+    NetworkTrace unwrap() {
+        return trace;
+    }
+
+    int[] ports() {
+        return ports.clone();
+    }
+
+    @Override
+    public NetworkView port(int port) {
+        if (ports.length > 0 && Arrays.stream(ports).noneMatch(p -> p == port)) {
+            throw new IllegalArgumentException("port " + port + " is not traced by this test: @TraceNetwork(ports = "
+                    + Arrays.toString(ports) + ") narrows the trace to those ports");
+        }
+        return trace.port(port);
+    }
+
+    @Override
+    public long lostEvents() {
+        return trace.lostEvents();
+    }
+
+    @Override
+    public Map<String, Long> lostEventsByCause() {
+        return trace.lostEventsByCause();
+    }
+
+    @Override
+    public long eventsNotKept() {
+        return trace.eventsNotKept();
+    }
+
+    @Override
+    public Duration elapsed() {
+        return trace.elapsed();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return trace.isClosed();
+    }
+
+    @Override
+    public void close() {
+        if (!trace.isClosed()) {
+            trace.close();
+        }
+    }
+
+    @Override
+    public LatencyDistribution latency(Stage stage) {
+        return view.latency(stage);
+    }
+
+    @Override
+    public LatencyDistribution rtt() {
+        return view.rtt();
+    }
+
+    @Override
+    public long writes() {
+        return view.writes();
+    }
+
+    @Override
+    public long bytes() {
+        return view.bytes();
+    }
+
+    @Override
+    public long packets() {
+        return view.packets();
+    }
+
+    @Override
+    public long retransmits() {
+        return view.retransmits();
+    }
+
+    @Override
+    public Map<RetransmitKind, Long> retransmitsByKind() {
+        return view.retransmitsByKind();
+    }
+
+    @Override
+    public long retransmittedBytes() {
+        return view.retransmittedBytes();
+    }
+
+    @Override
+    public long drops() {
+        return view.drops();
+    }
+
+    @Override
+    public Map<String, Long> dropsByReason() {
+        return view.dropsByReason();
+    }
+
+    @Override
+    public long resetsSent() {
+        return view.resetsSent();
+    }
+
+    @Override
+    public long resetsReceived() {
+        return view.resetsReceived();
+    }
+
+    @Override
+    public long connectionsOpened() {
+        return view.connectionsOpened();
+    }
+
+    @Override
+    public long connectionsClosed() {
+        return view.connectionsClosed();
+    }
+
+    @Override
+    public long listenOverflows() {
+        return view.listenOverflows();
+    }
+
+    @Override
+    public List<NetworkEvent> events() {
+        return view.events();
+    }
+
+    @Override
+    public String toString() {
+        return "NetworkTrace" + (ports.length == 0 ? "" : " of ports " + Arrays.toString(ports)) + " (" + trace + ")";
+    }
+}

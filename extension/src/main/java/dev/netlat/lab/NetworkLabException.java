@@ -1,0 +1,12 @@
+package dev.netlat.lab;
+
+/** Setting up, inspecting or removing a {@link NetworkLab} failed; the message carries the tool's own error output. */
+public class NetworkLabException extends RuntimeException {
+    public NetworkLabException(String message) {
+        super(message);
+    }
+
+    public NetworkLabException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
