@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "netlat.h"
+#include <linux/bpf.h>
 
 #define OFF(f) printf("offset." #f "=%zu\n", offsetof(struct nl_global, f))
 #define EV(f) printf("event." #f "=%zu\n", offsetof(struct nl_event, f))
@@ -16,5 +17,11 @@ int main(void)
 	EV(ts_ns); EV(kind); EV(detail); EV(seq); EV(family); EV(lport); EV(rport); EV(saddr); EV(daddr);
 	K(NL_HISTS); K(NL_SLOTS); K(NL_SUB_BITS); K(NL_MAX_EXP); K(NL_COUNTERS); K(NL_LOST_CAUSES); K(NL_DROP_REASONS);
 	K(NL_EVENTS); K(NL_PK_HIST); K(NL_PK_SUM); K(NL_PK_COUNTER);
+	/* struct bpf_prog_info, as this machine's uapi header has it; Java reads the per-program counters with it */
+	printf("prog_info.size=%zu\n", sizeof(struct bpf_prog_info));
+	printf("prog_info.run_time_ns=%zu\n", offsetof(struct bpf_prog_info, run_time_ns));
+	printf("prog_info.run_cnt=%zu\n", offsetof(struct bpf_prog_info, run_cnt));
+	printf("prog_info.recursion_misses=%zu\n", offsetof(struct bpf_prog_info, recursion_misses));
+	printf("prog_info.id=%zu\n", offsetof(struct bpf_prog_info, id));
 	return 0;
 }

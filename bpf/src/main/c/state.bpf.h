@@ -20,7 +20,7 @@ const volatile __u32 target_tgid = 0; /* trace sockets written by this process; 
 struct nl_global G = {};
 
 /* Ring sizes of the per-socket state; powers of two. */
-#define W_SLOTS 256
+#define W_SLOTS 1024
 #define P_SLOTS 128
 #define W_MASK (W_SLOTS - 1)
 #define P_MASK (P_SLOTS - 1)

@@ -21,6 +21,14 @@ public final class NetworkTracer {
         return Engine.get().startWindow(options);
     }
 
+    /**
+     * Detaches and unloads the kernel programs now rather than at JVM exit (they are otherwise kept for the next
+     * window). Windows already closed keep their results; the next {@link #start()} loads again.
+     */
+    public static void unload() {
+        Engine.unload();
+    }
+
     /** Whether tracing can run here, and if not, why. Loads nothing. */
     public static Availability availability() {
         return EnvironmentCheck.check();

@@ -1,15 +1,385 @@
 package dev.netlat.internal;
 
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.LongByReference;
+import dev.netlat.Availability;
+import dev.netlat.NetlatUnavailableException;
 import dev.netlat.NetworkTrace;
+import dev.netlat.Stage;
 import dev.netlat.TraceOptions;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
-/** Loads the kernel programs once per JVM and hands out trace windows. (Being written.) */
+/**
+ * Loads the kernel object once per JVM, attaches every program whose tracepoint this kernel has, and hands out
+ * trace windows. Nothing is pinned: programs, links and maps live exactly as long as this JVM's file descriptors.
+ *
+ * <p>Java reads and writes the object's .bss (struct nl_global) through an mmap of the map, so starting a window,
+ * reading counters and histograms costs no syscall; only the per-port table is read with map syscalls.
+ */
 public final class Engine {
-    public static Engine get() {
-        throw new UnsupportedOperationException("engine not yet written");
+    private static Engine instance;
+    private static NetlatUnavailableException failure;
+
+    private final LibBpf bpf;
+    private final Layout layout = Layout.INSTANCE;
+    private final Pointer object;
+    private final List<Pointer> links = new ArrayList<>();
+    private final Map<String, Integer> programFds = new LinkedHashMap<>();
+    private final int portStatsFd;
+    private Pointer global;
+    private final long globalSize;
+    private final Map<Stage, String> unavailableStages;
+    private final Set<String> missingTracepoints;
+    private final Map<Integer, String> dropReasons;
+    private final long loadNanos;
+    private final StringBuilder libbpfLog = new StringBuilder();
+    private final LibBpf.PrintFn printFn = this::onLibbpfLog; // strongly held: libbpf keeps the pointer
+    private int activeWindows;
+    private long epoch;
+
+    /** The engine of this JVM, loading it on first use. Throws {@link NetlatUnavailableException} with the reason. */
+    public static synchronized Engine get() {
+        if (instance != null) {
+            return instance;
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        Availability availability = EnvironmentCheck.check();
+        if (!availability.isAvailable()) {
+            throw new NetlatUnavailableException(availability); // not cached: a later check may pass
+        }
+        try {
+            instance = new Engine(availability);
+            return instance;
+        } catch (NetlatUnavailableException e) {
+            failure = e;
+            throw e;
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            failure = new NetlatUnavailableException("netlat could not load its kernel programs: " + e.getMessage(), e);
+            throw failure;
+        }
     }
 
+    /**
+     * Detaches and unloads everything now instead of at JVM exit. Open windows keep what they measured; the next
+     * start() loads again.
+     */
+    public static synchronized void unload() {
+        if (instance != null) {
+            instance.close();
+            instance = null;
+        }
+    }
+
+    /** The engine if it was loaded, else null (loads nothing). */
+    public static synchronized Engine loaded() {
+        return instance;
+    }
+
+    private Engine(Availability availability) {
+        long t0 = System.nanoTime();
+        bpf = LibBpf.load();
+        bpf.libbpf_set_print(printFn);
+        missingTracepoints = EnvironmentCheck.missingTracepoints(bpf);
+        unavailableStages = availability.unavailableStages();
+        try (KernelBtf btf = new KernelBtf(bpf)) {
+            dropReasons = Collections.unmodifiableMap(btf.enumValues("skb_drop_reason", "SKB_DROP_REASON_"));
+        }
+
+        byte[] image = Layout.resource("netlat.bpf.o");
+        Memory buf = new Memory(image.length);
+        buf.write(0, image, 0, image.length);
+        object = bpf.bpf_object__open_mem(buf, image.length, null);
+        if (object == null) {
+            throw fail("opening the BPF object failed", -Native.getLastError());
+        }
+        boolean loaded = false;
+        try {
+            configure();
+            int err = bpf.bpf_object__load(object);
+            if (err < 0) {
+                throw fail("loading the BPF programs failed (verifier or kernel refused them)", err);
+            }
+            attach();
+            Pointer bss = bpf.bpf_object__find_map_by_name(object, ".bss");
+            globalSize = bpf.bpf_map__value_size(bss);
+            if (globalSize < layout.get("size.global")) {
+                throw new IllegalStateException(".bss is " + globalSize + " bytes, netlat.layout expects "
+                        + layout.get("size.global") + ": object and layout are out of step, run build.sh");
+            }
+            Pointer m = Libc.INSTANCE.mmap(null, globalSize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED,
+                    bpf.bpf_map__fd(bss), 0);
+            if (m == null || Pointer.nativeValue(m) == -1L) {
+                throw fail("mmap of the programs' global data failed", -Native.getLastError());
+            }
+            global = m;
+            portStatsFd = bpf.bpf_map__fd(bpf.bpf_object__find_map_by_name(object, "port_stats"));
+            loaded = true;
+        } finally {
+            if (!loaded) {
+                close();
+            }
+        }
+        loadNanos = System.nanoTime() - t0;
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "netlat-unload"));
+    }
+
+    private void configure() {
+        Pointer rodata = bpf.bpf_object__find_map_by_name(object, ".rodata");
+        LongByReference size = new LongByReference();
+        Pointer ro = bpf.bpf_map__initial_value(rodata, size);
+        if (ro == null || size.getValue() < 4) {
+            throw new IllegalStateException("the object's .rodata (target_tgid) is missing");
+        }
+        ro.setInt(0, (int) ProcessHandle.current().pid()); // const volatile target_tgid: only this JVM's sockets
+        setMaxEntries("socks", "netlat.maps.sockets");
+        setMaxEntries("port_stats", "netlat.maps.portStats");
+        setMaxEntries("tx_skbs", "netlat.maps.inflightSkbs");
+        for (Pointer p = bpf.bpf_object__next_program(object, null); p != null; p = bpf.bpf_object__next_program(object, p)) {
+            String tp = tracepointOf(p);
+            if (missingTracepoints.contains(tp)) {
+                bpf.bpf_program__set_autoload(p, false);
+            }
+        }
+    }
+
+    private void setMaxEntries(String map, String property) {
+        String v = System.getProperty(property);
+        if (v == null || v.isBlank()) {
+            return;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(property + " must be a whole number of entries, was '" + v + "'");
+        }
+        if (n < 1 || n > 16_777_216) {
+            throw new IllegalArgumentException(property + " must be within 1..16777216, was " + n);
+        }
+        bpf.bpf_map__set_max_entries(bpf.bpf_object__find_map_by_name(object, map), n);
+    }
+
+    private String tracepointOf(Pointer prog) {
+        String sec = bpf.bpf_program__section_name(prog);
+        return sec.substring(sec.indexOf('/') + 1);
+    }
+
+    private void attach() {
+        for (Pointer p = bpf.bpf_object__next_program(object, null); p != null; p = bpf.bpf_object__next_program(object, p)) {
+            if (!bpf.bpf_program__autoload(p)) {
+                continue;
+            }
+            Pointer link = bpf.bpf_program__attach(p);
+            if (link == null) {
+                throw fail("attaching " + bpf.bpf_program__section_name(p) + " failed", -Native.getLastError());
+            }
+            links.add(link);
+            programFds.put(bpf.bpf_program__name(p), bpf.bpf_program__fd(p));
+        }
+    }
+
+    private NetlatUnavailableException fail(String what, int err) {
+        String reason = what + ": " + Libc.INSTANCE.strerror(Math.abs(err)) + " (errno " + Math.abs(err) + ")";
+        if (Math.abs(err) == 1 || Math.abs(err) == 13) {
+            reason += "; the JVM needs CAP_BPF and CAP_PERFMON (or root)";
+        }
+        String log = libbpfLog.toString().trim();
+        if (!log.isEmpty()) {
+            reason += "\nlibbpf said:\n" + tail(log, 4000);
+        }
+        return new NetlatUnavailableException(reason, null);
+    }
+
+    private static String tail(String s, int max) {
+        return s.length() <= max ? s : "..." + s.substring(s.length() - max);
+    }
+
+    private int onLibbpfLog(int level, String format, Pointer vaList) {
+        byte[] line = new byte[1024];
+        int n = Libc.INSTANCE.vsnprintf(line, line.length, format, vaList);
+        synchronized (libbpfLog) {
+            if (libbpfLog.length() < 200_000) {
+                libbpfLog.append(new String(line, 0, Math.max(0, Math.min(n, line.length - 1)), StandardCharsets.UTF_8));
+            }
+        }
+        return 0;
+    }
+
+    private boolean closed;
+
+    private synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (global != null) {
+            global.setLong(layout.offset("active"), 0);
+        }
+        for (Pointer l : links) {
+            bpf.bpf_link__destroy(l);
+        }
+        links.clear();
+        if (global != null) {
+            Libc.INSTANCE.munmap(global, globalSize);
+        }
+        if (object != null) {
+            bpf.bpf_object__close(object);
+        }
+    }
+
+    // ---- windows ----
+
     public NetworkTrace startWindow(TraceOptions options) {
-        throw new UnsupportedOperationException("engine not yet written");
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("netlat was unloaded");
+            }
+            if (activeWindows == 0) {
+                // a new tracing period: stale per-socket state from the last one is reset by the programs
+                epoch++;
+                global.setLong(layout.offset("epoch"), epoch);
+                clearPortStats();
+            }
+            activeWindows++;
+            global.setLong(layout.offset("active"), activeWindows);
+        }
+        return new TraceWindow(this, options, snapshot(true));
+    }
+
+    synchronized void endWindow() {
+        if (closed) {
+            return;
+        }
+        activeWindows--;
+        global.setLong(layout.offset("active"), Math.max(activeWindows, 0));
+    }
+
+    /** Time the first start() spent loading, verifying and attaching. */
+    public long loadNanos() {
+        return loadNanos;
+    }
+
+    public Map<Stage, String> unavailableStages() {
+        return unavailableStages;
+    }
+
+    boolean rttAvailable() {
+        return !missingTracepoints.contains(Hooks.DEV_QUEUE) && !missingTracepoints.contains(Hooks.TCP_PROBE);
+    }
+
+    /** The kernel's own drop reason names (from BTF), by value. */
+    public Map<Integer, String> dropReasons() {
+        return dropReasons;
+    }
+
+    /** The ids of the loaded programs, for leak checks. */
+    public List<Integer> programIds() {
+        List<Integer> ids = new ArrayList<>();
+        for (int fd : programFds.values()) {
+            Memory info = progInfo(fd);
+            if (info != null) {
+                ids.add(info.getInt(layout.get("prog_info.id")));
+            }
+        }
+        return ids;
+    }
+
+    /** Per-program run count, run time and recursion misses: {name: [run_cnt, run_time_ns, recursion_misses]}. */
+    public Map<String, long[]> programStats() {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Integer> e : programFds.entrySet()) {
+            Memory info = progInfo(e.getValue());
+            if (info != null) {
+                out.put(e.getKey(), new long[] {info.getLong(layout.get("prog_info.run_cnt")),
+                    info.getLong(layout.get("prog_info.run_time_ns")), info.getLong(layout.get("prog_info.recursion_misses"))});
+            }
+        }
+        return out;
+    }
+
+    private Memory progInfo(int fd) {
+        int size = layout.get("prog_info.size");
+        Memory info = new Memory(size);
+        info.clear();
+        IntByReference len = new IntByReference(size);
+        return bpf.bpf_obj_get_info_by_fd(fd, info, len) == 0 ? info : null;
+    }
+
+    long readGlobal(String field, int index) {
+        return global.getLong(layout.offset(field) + 8L * index);
+    }
+
+    Pointer global() {
+        return global;
+    }
+
+    Layout layout() {
+        return layout;
+    }
+
+    Snapshot snapshot(boolean withPorts) {
+        long mono = System.nanoTime();
+        int hists = layout.get("const.NL_HISTS");
+        int slots = layout.get("const.NL_SLOTS");
+        long[][] hist = new long[hists][];
+        long histOff = layout.offset("hist");
+        for (int h = 0; h < hists; h++) {
+            hist[h] = global.getLongArray(histOff + 8L * slots * h, slots);
+        }
+        long misses = 0;
+        for (long[] s : programStats().values()) {
+            misses += s[2];
+        }
+        return new Snapshot(mono,
+                global.getLongArray(layout.offset("counters"), layout.get("const.NL_COUNTERS")),
+                global.getLongArray(layout.offset("lost"), layout.get("const.NL_LOST_CAUSES")),
+                global.getLongArray(layout.offset("entered"), 8),
+                global.getLongArray(layout.offset("completed"), 8),
+                global.getLongArray(layout.offset("sum_ns"), 8),
+                global.getLongArray(layout.offset("drops_by_reason"), layout.get("const.NL_DROP_REASONS")),
+                hist, global.getLong(layout.offset("ev_head")), misses,
+                withPorts ? readPortStats() : null);
+    }
+
+    private Map<Long, Long> readPortStats() {
+        Map<Long, Long> out = new HashMap<>();
+        Memory key = new Memory(8);
+        Memory next = new Memory(8);
+        Memory value = new Memory(8);
+        Pointer prev = null;
+        // bounded: the map cannot hold more than its max_entries
+        for (int i = 0; i < 16_777_216; i++) {
+            if (bpf.bpf_map_get_next_key(portStatsFd, prev, next) != 0) {
+                break;
+            }
+            if (bpf.bpf_map_lookup_elem(portStatsFd, next, value) == 0) {
+                out.put(next.getLong(0), value.getLong(0));
+            }
+            key.setLong(0, next.getLong(0));
+            prev = key;
+        }
+        return out;
+    }
+
+    private void clearPortStats() {
+        Memory next = new Memory(8);
+        for (int i = 0; i < 16_777_216; i++) {
+            if (bpf.bpf_map_get_next_key(portStatsFd, null, next) != 0) {
+                break;
+            }
+            bpf.bpf_map_delete_elem(portStatsFd, next);
+        }
     }
 }

@@ -10,7 +10,7 @@ import org.assertj.core.api.SoftAssertions;
  * {@code latency(Stage)} stays soft.
  *
  * <pre>{@code
- * SoftAssertions.assertSoftly(NetSoftAssertions.class, softly -> {
+ * org.assertj.core.api.SoftAssertionsProvider.assertSoftly(NetSoftAssertions.class, softly -> {
  *     softly.assertThat(trace.latency(Stage.SOCKET)).p99Below(ofMillis(2));
  *     softly.assertThat(trace).hasNoRetransmits().latency(Stage.TOTAL).p50Below(ofMillis(1));
  * });

@@ -98,6 +98,8 @@ public final class NetworkLab implements AutoCloseable {
 
     private final Tools tools;
     private final Duration timeout;
+    /** Removing things gets at least the default timeout, even when creation was given a short one. */
+    private final Duration cleanupTimeout;
     private final String base;
     private final String namespace;
     private final String hostInterface;
@@ -130,6 +132,7 @@ public final class NetworkLab implements AutoCloseable {
     private NetworkLab(Builder b, Tools tools) {
         this.tools = tools;
         this.timeout = b.commandTimeout;
+        this.cleanupTimeout = cleanupTimeout(b.commandTimeout);
         this.rate = b.rate;
         this.burst = b.rate == null ? null : Objects.requireNonNullElse(b.burst, DEFAULT_BURST);
         this.limit = b.rate == null ? null : Objects.requireNonNullElse(b.limit, DEFAULT_LIMIT);
@@ -509,7 +512,8 @@ public final class NetworkLab implements AutoCloseable {
     private void assignHostAddress() {
         synchronized (ALLOCATION_LOCK) {
             try (FileChannel ch = FileChannel.open(lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = ch.lock()) {
+                 FileLock lock = ch.lock()) {
+                assert lock.isValid();
                 Set<Integer> used = usedSubnets();
                 int start = Math.floorMod(base.hashCode() * 31 + 17, SUBNETS);
                 int index = -1;
@@ -693,9 +697,13 @@ public final class NetworkLab implements AutoCloseable {
         }
     }
 
+    private static Duration cleanupTimeout(Duration commandTimeout) {
+        return commandTimeout.compareTo(Commands.DEFAULT_TIMEOUT) > 0 ? commandTimeout : Commands.DEFAULT_TIMEOUT;
+    }
+
     private void removeQuietly(List<String> errors, List<String> command) {
         try {
-            Commands.Result r = Commands.run(timeout, null, command);
+            Commands.Result r = Commands.run(cleanupTimeout, null, command);
             if (!r.ok() && !isNotFound(r.stderr())) {
                 errors.add(r.describe());
             }
@@ -1040,7 +1048,7 @@ public final class NetworkLab implements AutoCloseable {
             boolean drop = everyNth != null || fraction != null;
             Tools tools = requireTools(rate != null, drop);
             try {
-                removeStale(tools, commandTimeout);
+                removeStale(tools, cleanupTimeout(commandTimeout));
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "could not check for stale network lab objects", e);
             }

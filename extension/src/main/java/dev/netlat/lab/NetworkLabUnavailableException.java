@@ -9,6 +9,7 @@ import java.util.List;
  * skips tests when netlat cannot run treats it the same way.
  */
 public class NetworkLabUnavailableException extends NetlatUnavailableException {
+    private static final long serialVersionUID = 1L;
     private final List<String> problems;
 
     public NetworkLabUnavailableException(List<String> problems) {

@@ -1,0 +1,70 @@
+package dev.netlat.internal;
+
+import dev.netlat.Stage;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Which tracepoints each stage needs. Programs are tp_btf programs named for their tracepoint. */
+final class Hooks {
+    static final String SENDMSG = "tcp_sendmsg_locked";
+    static final String SEND_LENGTH = "sock_send_length";
+    static final String DEV_QUEUE = "net_dev_queue";
+    static final String START_XMIT = "net_dev_start_xmit";
+    static final String NETIF_RX = "netif_rx";
+    static final String TCP_PROBE = "tcp_probe";
+
+    private static final Map<Stage, Set<String>> NEEDS = new EnumMap<>(Stage.class);
+
+    static {
+        Set<String> write = Set.of(SENDMSG, SEND_LENGTH, DEV_QUEUE);
+        NEEDS.put(Stage.SOCKET, write);
+        NEEDS.put(Stage.QDISC, Set.of(DEV_QUEUE, START_XMIT));
+        NEEDS.put(Stage.DEVICE, Set.of(DEV_QUEUE, START_XMIT, NETIF_RX));
+        NEEDS.put(Stage.TOTAL, union(write, Set.of(START_XMIT, NETIF_RX)));
+        NEEDS.put(Stage.ACK, union(write, Set.of(TCP_PROBE)));
+    }
+
+    private Hooks() {
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> s = new LinkedHashSet<>(a);
+        s.addAll(b);
+        return Set.copyOf(s);
+    }
+
+    static Set<String> needs(Stage stage) {
+        return NEEDS.get(stage);
+    }
+
+    /** RTT needs the packet and ACK hooks. */
+    static Set<String> rttNeeds() {
+        return Set.of(DEV_QUEUE, TCP_PROBE);
+    }
+
+    /** Tracepoints treated as missing although the kernel has them: {@code -Dnetlat.hooks.disable=a,b} (a testing aid). */
+    static Set<String> forcedMissing() {
+        String v = System.getProperty("netlat.hooks.disable", "").trim();
+        if (v.isEmpty()) {
+            return Set.of();
+        }
+        return Set.copyOf(Arrays.asList(v.split("\\s*,\\s*")));
+    }
+
+    /** Stages made unavailable by the missing tracepoints, with the reason. */
+    static Map<Stage, String> unavailableStages(Set<String> missing) {
+        Map<Stage, String> out = new EnumMap<>(Stage.class);
+        for (Map.Entry<Stage, Set<String>> e : NEEDS.entrySet()) {
+            List<String> lacking = e.getValue().stream().filter(missing::contains).sorted().toList();
+            if (!lacking.isEmpty()) {
+                out.put(e.getKey(), "this kernel has no tracepoint " + String.join(", ", lacking)
+                        + " (needed for " + e.getKey() + ": " + e.getKey().kernelPlaces() + ")");
+            }
+        }
+        return out;
+    }
+}

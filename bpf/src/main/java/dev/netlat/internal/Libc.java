@@ -1,0 +1,26 @@
+package dev.netlat.internal;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+/** The libc calls netlat needs beyond libbpf. */
+interface Libc extends Library {
+    Libc INSTANCE = Native.load("c", Libc.class);
+
+    int PROT_READ = 1;
+    int PROT_WRITE = 2;
+    int MAP_SHARED = 1;
+
+    Pointer mmap(Pointer addr, long length, int prot, int flags, int fd, long offset);
+
+    int munmap(Pointer addr, long length);
+
+    int vsnprintf(byte[] buf, long size, String format, Pointer vaList);
+
+    String strerror(int errnum);
+
+    int getpid();
+
+    int geteuid();
+}

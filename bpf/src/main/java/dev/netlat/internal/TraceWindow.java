@@ -1,0 +1,277 @@
+package dev.netlat.internal;
+
+import com.sun.jna.Pointer;
+import dev.netlat.LatencyDistribution;
+import dev.netlat.NetworkEvent;
+import dev.netlat.NetworkTrace;
+import dev.netlat.NetworkView;
+import dev.netlat.RetransmitKind;
+import dev.netlat.Stage;
+import dev.netlat.TraceOptions;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+
+/** One trace window: a baseline snapshot at start, diffed against the live counters (or the final ones after close). */
+final class TraceWindow implements NetworkTrace {
+    private final Engine engine;
+    private final TraceOptions options;
+    private final Snapshot start;
+    private final Instant startWall;
+    private volatile SnapshotView frozen;
+    private volatile boolean closed;
+
+    TraceWindow(Engine engine, TraceOptions options, Snapshot start) {
+        this.engine = engine;
+        this.options = options;
+        this.start = start;
+        this.startWall = Instant.now();
+    }
+
+    /** Waits (bounded) until the stages have completed every sample begun before this call. */
+    private void awaitSettled(int... hists) {
+        long deadline = System.nanoTime() + options.readTimeout().toNanos();
+        long[] target = new long[hists.length];
+        for (int i = 0; i < hists.length; i++) {
+            target[i] = engine.readGlobal("entered", hists[i]);
+        }
+        long pause = 20_000;
+        while (true) {
+            boolean done = true;
+            for (int i = 0; i < hists.length; i++) {
+                if (engine.readGlobal("completed", hists[i]) < target[i]) {
+                    done = false;
+                    break;
+                }
+            }
+            if (done || System.nanoTime() > deadline) {
+                return;
+            }
+            LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, 2_000_000);
+        }
+    }
+
+    private static final int[] ALL_HISTS = {0, 1, 2, 3, 4, Counter.HIST_RTT};
+
+    private SnapshotView view(boolean withPorts, int... hists) {
+        SnapshotView f = frozen;
+        if (f != null) {
+            return f;
+        }
+        awaitSettled(hists);
+        Snapshot now = engine.snapshot(withPorts);
+        return new SnapshotView(engine, now.minus(start), null, readEvents(now));
+    }
+
+    private List<NetworkEvent> readEvents(Snapshot now) {
+        Layout l = engine.layout();
+        int capacity = l.get("const.NL_EVENTS");
+        long total = now.eventHead - start.eventHead;
+        long keep = Math.min(total, Math.min(capacity, options.eventLimit()));
+        List<NetworkEvent> out = new ArrayList<>();
+        Pointer g = engine.global();
+        long base = l.offset("events");
+        int size = l.get("size.event");
+        long monoNow = System.nanoTime();
+        Instant wallNow = Instant.now();
+        for (long i = now.eventHead - keep; i < now.eventHead; i++) {
+            long off = base + (i & (capacity - 1)) * size;
+            out.add(decodeEvent(g, off, l, monoNow, wallNow));
+        }
+        return List.copyOf(out);
+    }
+
+    private static NetworkEvent decodeEvent(Pointer g, long off, Layout l, long monoNow, Instant wallNow) {
+        long ts = g.getLong(off + l.get("event.ts_ns"));
+        int kind = g.getInt(off + l.get("event.kind"));
+        int detail = g.getInt(off + l.get("event.detail"));
+        long seq = g.getInt(off + l.get("event.seq")) & 0xffffffffL;
+        int family = g.getShort(off + l.get("event.family")) & 0xffff;
+        int lport = g.getShort(off + l.get("event.lport")) & 0xffff;
+        int rport = g.getShort(off + l.get("event.rport")) & 0xffff;
+        byte[] s = g.getByteArray(off + l.get("event.saddr"), family == 10 ? 16 : 4);
+        byte[] d = g.getByteArray(off + l.get("event.daddr"), family == 10 ? 16 : 4);
+        NetworkEvent.Kind k = kind >= 0 && kind < NetworkEvent.Kind.values().length
+                ? NetworkEvent.Kind.values()[kind] : NetworkEvent.Kind.DROP;
+        String det = switch (k) {
+            case RETRANSMIT -> detail < RetransmitKind.values().length ? RetransmitKind.values()[detail].name() : "";
+            case DROP -> EventDetail.dropReason(detail);
+            default -> "";
+        };
+        Instant when = wallNow.minusNanos(monoNow - ts);
+        return new NetworkEvent(when, k, address(s, lport), address(d, rport), seq, det);
+    }
+
+    private static InetSocketAddress address(byte[] raw, int port) {
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(raw), port);
+        } catch (UnknownHostException e) {
+            return InetSocketAddress.createUnresolved("?", port);
+        }
+    }
+
+    @Override
+    public LatencyDistribution latency(Stage stage) {
+        return view(false, stage.ordinal()).latency(stage);
+    }
+
+    @Override
+    public LatencyDistribution rtt() {
+        return view(false, Counter.HIST_RTT).rtt();
+    }
+
+    @Override
+    public NetworkView port(int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port must be within 1..65535, was " + port);
+        }
+        SnapshotView all = view(true, ALL_HISTS);
+        return new SnapshotView(engine, all.diff, port, all.events);
+    }
+
+    @Override
+    public long writes() {
+        return view(false).writes();
+    }
+
+    @Override
+    public long bytes() {
+        return view(false).bytes();
+    }
+
+    @Override
+    public long packets() {
+        return view(false).packets();
+    }
+
+    @Override
+    public long retransmits() {
+        return view(false).retransmits();
+    }
+
+    @Override
+    public Map<RetransmitKind, Long> retransmitsByKind() {
+        return view(false).retransmitsByKind();
+    }
+
+    @Override
+    public long retransmittedBytes() {
+        return view(false).retransmittedBytes();
+    }
+
+    @Override
+    public long drops() {
+        return view(false).drops();
+    }
+
+    @Override
+    public Map<String, Long> dropsByReason() {
+        return view(false).dropsByReason();
+    }
+
+    @Override
+    public long resetsSent() {
+        return view(false).resetsSent();
+    }
+
+    @Override
+    public long resetsReceived() {
+        return view(false).resetsReceived();
+    }
+
+    @Override
+    public long connectionsOpened() {
+        return view(false).connectionsOpened();
+    }
+
+    @Override
+    public long connectionsClosed() {
+        return view(false).connectionsClosed();
+    }
+
+    @Override
+    public long listenOverflows() {
+        return view(false).listenOverflows();
+    }
+
+    @Override
+    public List<NetworkEvent> events() {
+        return view(false).events();
+    }
+
+    @Override
+    public long lostEvents() {
+        return lostEventsByCause().values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    @Override
+    public Map<String, Long> lostEventsByCause() {
+        Snapshot d = view(false).diff;
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (int i = 0; i < d.lost.length && i < Counter.LOST_CAUSES.length; i++) {
+            if (d.lost[i] != 0) {
+                out.put(Counter.LOST_CAUSES[i], d.lost[i]);
+            }
+        }
+        if (d.recursionMisses != 0) {
+            out.put("program runs skipped by the kernel (recursion_misses)", d.recursionMisses);
+        }
+        return out;
+    }
+
+    @Override
+    public long eventsNotKept() {
+        SnapshotView v = view(false);
+        return Math.max(0, v.diff.eventHead - v.events.size());
+    }
+
+    /** Samples given up because their socket closed (or tracing restarted) first: not lost, just never completed. */
+    long incompleteSamples() {
+        return view(false).diff.counters[Counter.INCOMPLETE];
+    }
+
+    @Override
+    public Duration elapsed() {
+        SnapshotView f = frozen;
+        long end = f != null ? f.diff.monoNanos : System.nanoTime();
+        return Duration.ofNanos(end - start.monoNanos);
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            frozen = view(true, ALL_HISTS);
+        } finally {
+            closed = true;
+            engine.endWindow();
+        }
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("NetworkTrace{");
+        for (Stage s : Stage.values()) {
+            sb.append(latency(s).summary()).append("; ");
+        }
+        return sb.append("writes=").append(writes()).append(", bytes=").append(bytes())
+                .append(", retransmits=").append(retransmits()).append(", drops=").append(drops()).append('}').toString();
+    }
+
+}

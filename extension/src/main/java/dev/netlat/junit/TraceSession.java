@@ -1,0 +1,200 @@
+package dev.netlat.junit;
+
+import dev.netlat.DurationFormat;
+import dev.netlat.LatencyDistribution;
+import dev.netlat.NetworkTrace;
+import dev.netlat.Stage;
+import dev.netlat.TraceOptions;
+import dev.netlat.assertj.LatencyDistributionAssert;
+import dev.netlat.assertj.MinSamples;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.opentest4j.AssertionFailedError;
+
+/** The netlat state of one test, kept in its store so it is cleaned up whatever happens. */
+final class TraceSession implements ExtensionContext.Store.CloseableResource {
+    private static final String PREFIX = "[netlat] ";
+
+    final TraceSettings settings;
+    private final Function<TraceOptions, NetworkTrace> starter;
+    private final Double minSamplesFactor;
+    private TraceLock.Hold hold;
+    private ScopedTrace trace;
+    private Instant startedAt;
+    private boolean finished;
+    private boolean closed;
+
+    TraceSession(TraceSettings settings, Function<TraceOptions, NetworkTrace> starter, Double minSamplesFactor,
+                 ExtensionContext context) {
+        this.settings = settings;
+        this.starter = starter;
+        this.minSamplesFactor = minSamplesFactor;
+    }
+
+    /** Takes the parallel-execution lock and installs the min-samples factor for the test thread. */
+    void begin() throws InterruptedException {
+        hold = TraceLock.INSTANCE.acquire(settings.ports.length == 0);
+        if (minSamplesFactor != null) {
+            MinSamples.setThreadFactor(minSamplesFactor);
+        }
+    }
+
+    void open() {
+        if (trace != null) {
+            return;
+        }
+        startedAt = Instant.now();
+        NetworkTrace t = starter.apply(TraceOptions.defaults());
+        trace = new ScopedTrace(t, settings.ports);
+    }
+
+    NetworkTrace injected() {
+        return trace;
+    }
+
+    double factor() {
+        return minSamplesFactor != null ? minSamplesFactor : MinSamples.factor();
+    }
+
+    /** Closes the window, checks the budgets, prints, reports; throws when a budget is violated. */
+    void finish(ExtensionContext ctx) {
+        if (finished || trace == null) {
+            return;
+        }
+        finished = true;
+        trace.close();
+        Optional<Throwable> failed = ctx.getExecutionException();
+        List<TraceReport.Budget> results = new ArrayList<>();
+        List<String> violations = new ArrayList<>();
+        for (TraceSettings.Budget b : settings.budgets) {
+            LatencyDistribution d;
+            try {
+                d = trace.latency(b.stage());
+            } catch (RuntimeException e) {
+                d = LatencyDistribution.unavailable(b.stage().name(), "could not be read: " + e.getMessage());
+            }
+            double measured = d.percentileNanosOrNaN(b.percentile());
+            Double measuredNanos = Double.isNaN(measured) ? null : measured;
+            if (failed.isPresent()) {
+                results.add(new TraceReport.Budget(b.stage().name(), b.percentile(), b.below(), b.limit().toNanos(),
+                        measuredNanos, d.count(), "NOT_CHECKED", "the test did not pass: " + failed.get()));
+                continue;
+            }
+            try {
+                new LatencyDistributionAssert(d).withMinSamplesFactor(factor()).percentileBelow(b.percentile(), b.limit());
+                results.add(new TraceReport.Budget(b.stage().name(), b.percentile(), b.below(), b.limit().toNanos(),
+                        measuredNanos, d.count(), "PASSED", null));
+            } catch (AssertionError e) {
+                violations.add(b.describe() + " violated:\n" + e.getMessage());
+                results.add(new TraceReport.Budget(b.stage().name(), b.percentile(), b.below(), b.limit().toNanos(),
+                        measuredNanos, d.count(), "FAILED", e.getMessage()));
+            }
+        }
+        Path file = writeReport(ctx, results);
+        summarize(ctx, results, file);
+        if (!violations.isEmpty()) {
+            throw new AssertionFailedError("netlat: " + violations.size() + " of " + settings.budgets.size()
+                    + " latency budget" + (settings.budgets.size() == 1 ? "" : "s") + " of " + settings.testName
+                    + " violated" + (settings.ports.length == 0 ? "" : " (ports " + settings.portList() + ")") + ":\n\n"
+                    + String.join("\n", violations));
+        }
+    }
+
+    private Path writeReport(ExtensionContext ctx, List<TraceReport.Budget> budgets) {
+        Path dir = Path.of(NetlatConfig.get(ctx, NetlatConfig.REPORT_DIR).orElse(NetlatConfig.DEFAULT_REPORT_DIR));
+        try {
+            TraceReport.TestRef ref = new TraceReport.TestRef(ctx.getUniqueId(), ctx.getRequiredTestClass().getName(),
+                    ctx.getRequiredTestMethod().getName(), ctx.getDisplayName());
+            TraceReport report = ReportWriter.toReport(ref, settings.window.name(), settings.portList(), startedAt,
+                    trace, budgets);
+            return new ReportWriter(dir).write(report);
+        } catch (IOException | RuntimeException e) {
+            System.err.println(PREFIX + settings.testName + ": could not write the JSON report to " + dir + ": " + e);
+            ctx.publishReportEntry("netlat.report.error", String.valueOf(e));
+            return null;
+        }
+    }
+
+    private void summarize(ExtensionContext ctx, List<TraceReport.Budget> budgets, Path file) {
+        Map<String, String> entries = new LinkedHashMap<>();
+        StringBuilder out = new StringBuilder();
+        String header = settings.testName + " window=" + settings.window + " ports="
+                + (settings.ports.length == 0 ? "all" : settings.portList().toString()) + " elapsed="
+                + DurationFormat.format(trace.elapsed());
+        out.append(PREFIX).append(header).append('\n');
+        for (Stage s : Stage.values()) {
+            String line;
+            try {
+                line = trace.latency(s).summary();
+            } catch (RuntimeException e) {
+                line = s + " could not be read: " + e.getMessage();
+            }
+            entries.put("netlat." + s.key(), line);
+            out.append(PREFIX).append("  ").append(line).append('\n');
+        }
+        try {
+            String rtt = trace.rtt().summary();
+            entries.put("netlat.rtt", rtt);
+            out.append(PREFIX).append("  ").append(rtt).append('\n');
+        } catch (RuntimeException e) {
+            out.append(PREFIX).append("  RTT could not be read: ").append(e.getMessage()).append('\n');
+        }
+        String counters = String.format(Locale.ROOT,
+                "writes=%d bytes=%d packets=%d retransmits=%d drops=%d resetsSent=%d resetsReceived=%d"
+                        + " connectionsOpened=%d connectionsClosed=%d listenOverflows=%d lostEvents=%d",
+                trace.writes(), trace.bytes(), trace.packets(), trace.retransmits(), trace.drops(), trace.resetsSent(),
+                trace.resetsReceived(), trace.connectionsOpened(), trace.connectionsClosed(), trace.listenOverflows(),
+                trace.lostEvents());
+        entries.put("netlat.counters", counters);
+        out.append(PREFIX).append("  ").append(counters).append('\n');
+        for (TraceReport.Budget b : budgets) {
+            String line = String.format(Locale.ROOT, "budget %s p%s < %s: %s (measured %s over %d samples)", b.stage(),
+                    TraceSettings.fmtPercentile(b.percentile()), b.below(), b.status(),
+                    b.measuredNanos() == null ? "n/a" : DurationFormat.formatNanos(b.measuredNanos()), b.samples());
+            out.append(PREFIX).append("  ").append(line).append('\n');
+        }
+        if (!budgets.isEmpty()) {
+            entries.put("netlat.budgets", budgets.stream().map(b -> b.stage() + " p"
+                    + TraceSettings.fmtPercentile(b.percentile()) + " < " + b.below() + ": " + b.status())
+                    .reduce((a, b) -> a + "; " + b).orElse(""));
+        }
+        if (file != null) {
+            entries.put("netlat.report", file.toString());
+            out.append(PREFIX).append("  report: ").append(file).append('\n');
+        }
+        System.out.print(out);
+        System.out.flush();
+        ctx.publishReportEntry(entries);
+    }
+
+    /** Ends the window if still open and releases the lock; idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (trace != null && !trace.isClosed()) {
+                trace.close();
+            }
+        } finally {
+            if (minSamplesFactor != null) {
+                MinSamples.setThreadFactor(null);
+            }
+            if (hold != null) {
+                hold.release();
+            }
+        }
+    }
+
+}
