@@ -72,6 +72,7 @@
 #define NL_PK_HIST    0  /* + hist id, bucket = histogram bucket */
 #define NL_PK_SUM     8  /* + hist id, bucket = 0 */
 #define NL_PK_COUNTER 16 /* + counter id, bucket = 0 */
+#define NL_PK_DROP_REASON 64 /* bucket = drop reason */
 
 struct nl_event {
 	__u64 ts_ns;    /* bpf_ktime_get_ns */

@@ -19,8 +19,56 @@ const volatile __u32 target_tgid = 0; /* trace sockets written by this process; 
 /* The only variable in .bss, so it sits at offset 0 of the map Java mmaps. */
 struct nl_global G = {};
 
+/*
+ * Sockets in scope: this process connected, listened or wrote on them (decided in process context). Small, so that
+ * sockets that never write (a client waiting for its SYN-ACK, a listener) cost little; the large per-write state in
+ * `socks` is created at the first write.
+ */
+struct traced {
+	__u16 lport;
+	__u16 rport;
+	__u16 family;
+	__u16 listener;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64); /* struct sock * */
+	__type(value, struct traced);
+} traced_socks SEC(".maps");
+
+static __always_inline bool in_scope(void)
+{
+	return !target_tgid || (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+}
+
+static __always_inline struct traced *traced_of(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	return bpf_map_lookup_elem(&traced_socks, &key);
+}
+
+/* Puts a socket in scope (called in process context, after in_scope()). */
+static __always_inline struct traced *trace_socket(const struct sock *sk, bool listener)
+{
+	__u64 key = (__u64)sk;
+	struct traced *t = bpf_map_lookup_elem(&traced_socks, &key);
+	if (t)
+		return t;
+	struct traced v = {
+		.lport = sk->__sk_common.skc_num,
+		.rport = bpf_ntohs(sk->__sk_common.skc_dport),
+		.family = sk->__sk_common.skc_family,
+		.listener = listener,
+	};
+	if (bpf_map_update_elem(&traced_socks, &key, &v, BPF_NOEXIST) && bpf_map_lookup_elem(&traced_socks, &key) == 0)
+		__sync_fetch_and_add(&G.lost[NL_L_SOCKS_FULL], 1);
+	return bpf_map_lookup_elem(&traced_socks, &key);
+}
+
 /* Ring sizes of the per-socket state; powers of two. */
-#define W_SLOTS 1024
+#define W_SLOTS 2048
 #define P_SLOTS 128
 #define W_MASK (W_SLOTS - 1)
 #define P_MASK (P_SLOTS - 1)
@@ -210,19 +258,21 @@ static __always_inline struct sock_state *sock_state_of(struct sock *sk)
 }
 
 /* The TCP header of an skb: sequence range of its payload, ack number and flags. Returns the payload length, -1 if unreadable. */
-static __always_inline long tcp_header(struct sk_buff *skb, __u32 *seq, __u32 *end, __u8 *flags, __u32 *ack)
+static __always_inline long tcp_header(const struct sk_buff *skb, __u32 *seq, __u32 *end, __u8 *flags, __u32 *ack)
 {
-	unsigned char *head = skb->head;
-	__u16 th_off = skb->transport_header;
+	/* addresses read as numbers (probe-read), so that their difference below is a plain scalar */
+	__u64 head = (__u64)BPF_CORE_READ(skb, head);
+	__u64 data = (__u64)BPF_CORE_READ(skb, data);
+	__u16 th_off = BPF_CORE_READ(skb, transport_header);
 	if (th_off == (__u16)~0U)
 		return -1;
 	struct tcphdr th;
-	if (bpf_probe_read_kernel(&th, sizeof(th), head + th_off))
+	if (bpf_probe_read_kernel(&th, sizeof(th), (void *)(head + th_off)))
 		return -1;
 	__u32 doff = (th.doff_res >> 4) * 4;
 	/* skb->len counts from skb->data, which may sit before (L2/L3 headers) or at the TCP header */
-	long hdr_from_data = (long)(head + th_off) - (long)skb->data;
-	long payload = (long)skb->len - hdr_from_data - doff;
+	long hdr_from_data = (long)(head + th_off) - (long)data;
+	long payload = (long)BPF_CORE_READ(skb, len) - hdr_from_data - doff;
 	if (payload < 0 || payload > 0x7fffffff)
 		payload = 0;
 	*seq = bpf_ntohl(th.seq);
@@ -232,7 +282,7 @@ static __always_inline long tcp_header(struct sk_buff *skb, __u32 *seq, __u32 *e
 	return payload;
 }
 
-static __always_inline void push_event(struct sock *sk, __u32 kind, __u32 detail, __u32 seq)
+static __always_inline void push_event(const struct sock *sk, __u32 kind, __u32 detail, __u32 seq)
 {
 	__u64 i = __sync_fetch_and_add(&G.ev_head, 1);
 	struct nl_event *e = &G.events[i & (NL_EVENTS - 1)];

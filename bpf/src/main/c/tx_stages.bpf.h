@@ -13,6 +13,8 @@
  * different CPUs (process context, qdisc dequeue, softirq); samples are buffered under the lock and recorded
  * after it, since no helper may be called while holding it.
  */
+#ifndef NETLAT_TX_STAGES_BPF_H
+#define NETLAT_TX_STAGES_BPF_H
 #include "state.bpf.h"
 
 #define SBUF 32
@@ -299,6 +301,7 @@ static __always_inline struct sock_state *create_state(struct sock *sk)
 	struct sock_state_bytes *tmpl = bpf_map_lookup_elem(&sock_template, &zero);
 	if (!tmpl)
 		return 0;
+	trace_socket(sk, false);
 	long err = bpf_map_update_elem(&socks, &key, tmpl, BPF_NOEXIST);
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
 	if (!s) {
@@ -331,9 +334,7 @@ static __always_inline void freshen(struct sock_state *s, __u32 epoch, __u32 snd
 SEC("tp_btf/tcp_sendmsg_locked")
 int BPF_PROG(nl_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff *skb, int size_goal)
 {
-	if (!G.active)
-		return 0;
-	if (target_tgid && (bpf_get_current_pid_tgid() >> 32) != target_tgid)
+	if (!G.active || !in_scope())
 		return 0;
 	struct sock_state *s = sock_state_of(sk);
 	if (!s)
@@ -578,6 +579,28 @@ int BPF_PROG(nl_consume_skb, struct sk_buff *skb, void *location)
 	return 0;
 }
 
+/*
+ * Marks packets covered by the cumulative ACK `ack` as ACKed. Called with the lock held. An ACKed packet is past
+ * the device: stages whose events were not seen are given up in resolve().
+ */
+static __always_inline void ack_to(struct sock_state *s, __u32 ack, __u64 now)
+{
+	for (int i = 0; i < SBUF; i++) {
+		if (s->p_a == s->p_tail)
+			break;
+		struct pslot *P = &s->p[s->p_a & P_MASK];
+		if (after(P->end, ack))
+			break;
+		P->t_ack = now;
+		if (s->p_x == s->p_a)
+			s->p_x++;
+		if (s->p_d == s->p_a)
+			s->p_d++;
+		s->p_a++;
+	}
+}
+
+/* ACKs of an established socket: every incoming segment passes tcp_probe (tcp_rcv_established). */
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(nl_tcp_probe, struct sock *sk, struct sk_buff *skb)
 {
@@ -596,39 +619,36 @@ int BPF_PROG(nl_tcp_probe, struct sock *sk, struct sk_buff *skb)
 	struct pending pd = {};
 	bpf_spin_lock(&s->lock);
 	freshen(s, epoch, nxt, &pd);
-	for (int i = 0; i < SBUF; i++) {
-		if (s->p_a == s->p_tail)
-			break;
-		struct pslot *P = &s->p[s->p_a & P_MASK];
-		if (after(P->end, ack))
-			break;
-		P->t_ack = now;
-		/* an ACKed packet is past the device: stages whose events were not seen are given up in resolve() */
-		if (s->p_x == s->p_a)
-			s->p_x++;
-		if (s->p_d == s->p_a)
-			s->p_d++;
-		s->p_a++;
-	}
+	ack_to(s, ack, now);
 	bpf_spin_unlock(&s->lock);
 	record_pending(&pd);
 	settle(s->key, &b);
 	return 0;
 }
 
-SEC("tp_btf/tcp_destroy_sock")
-int BPF_PROG(nl_destroy_sock, struct sock *sk)
+/*
+ * Outside ESTABLISHED (after close(), or once the peer closed) ACKs go through tcp_rcv_state_process, which has no
+ * tracepoint: state changes and the socket's end take snd_una instead, at the time they happen. Called by the
+ * state-change and destroy programs.
+ */
+static __always_inline void ack_from_snd_una(const struct sock *sk)
 {
-	struct sock_state *s = sock_state_of(sk);
+	struct sock_state *s = sock_state_of((struct sock *)sk);
 	if (!s)
-		return 0;
-	struct pending pd = {};
+		return;
+	__u32 una = BPF_CORE_READ((struct tcp_sock *)sk, snd_una);
+	__u64 now = bpf_ktime_get_ns();
+	__u32 epoch = G.epoch;
+	struct sbuf b = {};
+	bool ok = false;
 	bpf_spin_lock(&s->lock);
-	if (s->epoch == G.epoch)
-		take_pending(s, &pd);
+	if (s->epoch == epoch) {
+		ack_to(s, una, now);
+		ok = true;
+	}
 	bpf_spin_unlock(&s->lock);
-	record_pending(&pd);
-	__u64 key = (__u64)sk;
-	bpf_map_delete_elem(&socks, &key);
-	return 0;
+	if (ok)
+		settle(s->key, &b);
 }
+
+#endif

@@ -21,7 +21,9 @@ public final class EnvironmentCheck {
 
     /** Every tracepoint the programs attach to, in the object. */
     static final List<String> ALL_TRACEPOINTS = List.of(Hooks.SENDMSG, Hooks.SEND_LENGTH, Hooks.DEV_QUEUE,
-            Hooks.START_XMIT, Hooks.NETIF_RX, "consume_skb", Hooks.TCP_PROBE, "tcp_destroy_sock");
+            Hooks.START_XMIT, Hooks.NETIF_RX, "consume_skb", Hooks.TCP_PROBE, "tcp_destroy_sock",
+            Hooks.RETRANSMIT, "tcp_retransmit_synack", Hooks.KFREE_SKB, "tcp_send_reset", "tcp_receive_reset",
+            Hooks.SET_STATE);
 
     private EnvironmentCheck() {
     }

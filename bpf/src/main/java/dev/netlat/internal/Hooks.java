@@ -16,6 +16,9 @@ final class Hooks {
     static final String START_XMIT = "net_dev_start_xmit";
     static final String NETIF_RX = "netif_rx";
     static final String TCP_PROBE = "tcp_probe";
+    static final String RETRANSMIT = "tcp_retransmit_skb";
+    static final String KFREE_SKB = "kfree_skb";
+    static final String SET_STATE = "inet_sock_set_state";
 
     private static final Map<Stage, Set<String>> NEEDS = new EnumMap<>(Stage.class);
 

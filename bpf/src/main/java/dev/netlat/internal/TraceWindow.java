@@ -129,13 +129,111 @@ final class TraceWindow implements NetworkTrace {
         return view(false, Counter.HIST_RTT).rtt();
     }
 
+    /** A live view of one port: like the trace itself, every read sees the window as it is then (or frozen after close). */
     @Override
     public NetworkView port(int port) {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be within 1..65535, was " + port);
         }
-        SnapshotView all = view(true, ALL_HISTS);
+        return new PortView(port);
+    }
+
+    private SnapshotView portView(int port, int... hists) {
+        SnapshotView all = view(true, hists);
         return new SnapshotView(engine, all.diff, port, all.events);
+    }
+
+    private final class PortView implements NetworkView {
+        private final int port;
+
+        PortView(int port) {
+            this.port = port;
+        }
+
+        @Override
+        public LatencyDistribution latency(Stage stage) {
+            return portView(port, stage.ordinal()).latency(stage);
+        }
+
+        @Override
+        public LatencyDistribution rtt() {
+            return portView(port, Counter.HIST_RTT).rtt();
+        }
+
+        @Override
+        public long writes() {
+            return portView(port).writes();
+        }
+
+        @Override
+        public long bytes() {
+            return portView(port).bytes();
+        }
+
+        @Override
+        public long packets() {
+            return portView(port).packets();
+        }
+
+        @Override
+        public long retransmits() {
+            return portView(port).retransmits();
+        }
+
+        @Override
+        public Map<RetransmitKind, Long> retransmitsByKind() {
+            return portView(port).retransmitsByKind();
+        }
+
+        @Override
+        public long retransmittedBytes() {
+            return portView(port).retransmittedBytes();
+        }
+
+        @Override
+        public long drops() {
+            return portView(port).drops();
+        }
+
+        @Override
+        public Map<String, Long> dropsByReason() {
+            return portView(port).dropsByReason();
+        }
+
+        @Override
+        public long resetsSent() {
+            return portView(port).resetsSent();
+        }
+
+        @Override
+        public long resetsReceived() {
+            return portView(port).resetsReceived();
+        }
+
+        @Override
+        public long connectionsOpened() {
+            return portView(port).connectionsOpened();
+        }
+
+        @Override
+        public long connectionsClosed() {
+            return portView(port).connectionsClosed();
+        }
+
+        @Override
+        public long listenOverflows() {
+            return portView(port).listenOverflows();
+        }
+
+        @Override
+        public List<NetworkEvent> events() {
+            return portView(port).events();
+        }
+
+        @Override
+        public String toString() {
+            return "NetworkView{port=" + port + ", writes=" + writes() + "}";
+        }
     }
 
     @Override

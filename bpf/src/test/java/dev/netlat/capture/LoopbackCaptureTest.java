@@ -59,6 +59,9 @@ class LoopbackCaptureTest {
             assertThat(written).isEqualTo((long) WRITES * SIZE);
             assertThat(trace.writes()).isEqualTo(WRITES);
             assertThat(trace.bytes()).as("bytes() against bytes the peer read").isEqualTo(peer);
+            assertThat(trace.port(server.getLocalPort()).writes()).as("port view of the server port").isEqualTo(WRITES);
+            assertThat(trace.port(server.getLocalPort()).latency(Stage.ACK).count()).isEqualTo(WRITES);
+            assertThat(trace.port(1).writes()).as("port view of an unused port").isZero();
             for (Stage s : new Stage[] {Stage.SOCKET, Stage.DEVICE, Stage.TOTAL, Stage.ACK}) {
                 LatencyDistribution d = trace.latency(s);
                 assertThat(d.isAvailable()).as(s + " " + d.reason()).isTrue();

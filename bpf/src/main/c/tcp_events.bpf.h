@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Retransmits, drops (with the kernel's drop reason), resets and connection events of traced sockets.
+ * Like the stages, only sockets put in scope in process context (traced_socks) count.
+ */
+#ifndef NETLAT_TCP_EVENTS_BPF_H
+#define NETLAT_TCP_EVENTS_BPF_H
+#include "tx_stages.bpf.h"
+
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_CLOSE 7
+#define TCP_LISTEN 10
+
+#define TCP_CA_DISORDER 1
+#define TCP_CA_CWR 2
+#define TCP_CA_RECOVERY 3
+#define TCP_CA_LOSS 4
+#define ICSK_TIME_LOSS_PROBE 5
+
+/* dev.netlat.RetransmitKind ordinals */
+#define RK_TIMEOUT 0
+#define RK_FAST 1
+#define RK_TLP 2
+#define RK_SYN 3
+#define RK_SYN_ACK 4
+#define RK_OTHER 5
+
+static __always_inline __u32 retransmit_kind(const struct sock *sk)
+{
+	if (sk->__sk_common.skc_state == TCP_SYN_SENT)
+		return RK_SYN;
+	struct inet_connection_sock *icsk = (struct inet_connection_sock *)sk;
+	__u8 ca = BPF_CORE_READ_BITFIELD_PROBED(icsk, icsk_ca_state);
+	if (ca == TCP_CA_LOSS)
+		return RK_TIMEOUT;
+	if (bpf_core_field_exists(icsk->icsk_pending) && BPF_CORE_READ(icsk, icsk_pending) == ICSK_TIME_LOSS_PROBE)
+		return RK_TLP;
+	if (ca == TCP_CA_RECOVERY || ca == TCP_CA_DISORDER || ca == TCP_CA_CWR)
+		return RK_FAST;
+	return RK_OTHER;
+}
+
+static __always_inline __u32 gso_segs(const struct sk_buff *skb)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	unsigned int end = BPF_CORE_READ(skb, end);
+	struct skb_shared_info *shinfo = (struct skb_shared_info *)(head + end);
+	__u16 segs = BPF_CORE_READ(shinfo, gso_segs);
+	return segs ? segs : 1;
+}
+
+/* Since 6.17 the tracepoint also fires for failed attempts (err != 0): the kernel's counters count only err == 0. */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(nl_retransmit, const struct sock *sk, const struct sk_buff *skb, int err)
+{
+	if (!G.active)
+		return 0;
+	struct traced *t = traced_of(sk);
+	if (!t)
+		return 0;
+	__u16 lport = t->lport, rport = t->rport;
+	if (err) {
+		count(lport, rport, NL_C_RETRANS_FAILED, 1);
+		return 0;
+	}
+	__u32 seq = 0, end = 0, ack = 0;
+	__u8 fl = 0;
+	long payload = tcp_header(skb, &seq, &end, &fl, &ack);
+	__u32 segs = gso_segs(skb);
+	__u32 kind = retransmit_kind(sk);
+	count(lport, rport, NL_C_RETRANS, segs);
+	count(lport, rport, NL_C_RETRANS_KIND + kind, segs);
+	if (payload > 0)
+		count(lport, rport, NL_C_RETRANS_BYTES, payload);
+	push_event(sk, NL_EV_RETRANSMIT, kind, seq);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(nl_retransmit_synack, const struct sock *sk, const void *req)
+{
+	if (!G.active)
+		return 0;
+	struct traced *t = traced_of(sk);
+	if (!t)
+		return 0;
+	count(t->lport, t->rport, NL_C_RETRANS, 1);
+	count(t->lport, t->rport, NL_C_RETRANS_KIND + RK_SYN_ACK, 1);
+	push_event(sk, NL_EV_RETRANSMIT, RK_SYN_ACK, 0);
+	return 0;
+}
+
+/* Drops of packets of traced sockets: transmit side (skb->sk) or receive side (rx_sk, the socket it was for). */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(nl_kfree_skb, struct sk_buff *skb, void *location, int reason, struct sock *rx_sk)
+{
+	if (!G.active)
+		return 0;
+	if (G.txskb_inflight) {
+		/* a driver dropped an skb handed to it: it never completes */
+		__u64 key = (__u64)skb;
+		if (bpf_map_delete_elem(&tx_skbs, &key) == 0)
+			__sync_fetch_and_add(&G.txskb_inflight, -1);
+	}
+	struct sock *sk = skb->sk;
+	struct traced *t = sk ? traced_of(sk) : 0;
+	if (!t && rx_sk) {
+		sk = rx_sk;
+		t = traced_of(sk);
+	}
+	if (!t)
+		return 0;
+	__u32 r = reason < 0 || reason >= NL_DROP_REASONS - 1 ? NL_DROP_REASONS - 1 : reason;
+	count(t->lport, t->rport, NL_C_DROPS, 1);
+	__sync_fetch_and_add(&G.drops_by_reason[r & (NL_DROP_REASONS - 1)], 1);
+	port_add(t->lport, t->rport, NL_PK_DROP_REASON, r, 1);
+	__u32 seq = 0, end = 0, ack = 0;
+	__u8 fl = 0;
+	tcp_header(skb, &seq, &end, &fl, &ack);
+	push_event(sk, NL_EV_DROP, reason, seq);
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(nl_send_reset, const struct sock *sk, const struct sk_buff *skb, int reason)
+{
+	if (!G.active || !sk)
+		return 0;
+	struct traced *t = traced_of(sk);
+	if (!t)
+		return 0;
+	count(t->lport, t->rport, NL_C_RST_SENT, 1);
+	push_event(sk, NL_EV_RESET_SENT, reason, 0);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(nl_receive_reset, struct sock *sk)
+{
+	if (!G.active)
+		return 0;
+	struct traced *t = traced_of(sk);
+	if (!t)
+		return 0;
+	count(t->lport, t->rport, NL_C_RST_RECV, 1);
+	push_event(sk, NL_EV_RESET_RECEIVED, 0, 0);
+	return 0;
+}
+
+/* connect() and listen() put a socket in scope (process context); ESTABLISHED and CLOSE are counted. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(nl_set_state, const struct sock *sk, int oldstate, int newstate)
+{
+	if (!G.active || sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	struct traced *t;
+	if ((newstate == TCP_SYN_SENT || newstate == TCP_LISTEN) && in_scope()) {
+		trace_socket(sk, newstate == TCP_LISTEN);
+		return 0;
+	}
+	t = traced_of(sk);
+	if (!t)
+		return 0;
+	if (newstate == TCP_ESTABLISHED) {
+		/* the ports are final now (connect may have picked the local one) */
+		t->lport = sk->__sk_common.skc_num;
+		t->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+		count(t->lport, t->rport, NL_C_CONN_OPENED, 1);
+	} else {
+		ack_from_snd_una(sk);
+		if (newstate == TCP_CLOSE)
+			count(t->lport, t->rport, NL_C_CONN_CLOSED, 1);
+	}
+	return 0;
+}
+/* Runs even when no window is open: state must not outlive its socket (the address gets reused). */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(nl_destroy_sock, struct sock *sk)
+{
+	__u64 tkey = (__u64)sk;
+	bpf_map_delete_elem(&traced_socks, &tkey);
+	if (G.active)
+		ack_from_snd_una(sk);
+	struct sock_state *s = sock_state_of(sk);
+	if (!s)
+		return 0;
+	struct pending pd = {};
+	bpf_spin_lock(&s->lock);
+	if (s->epoch == G.epoch)
+		take_pending(s, &pd);
+	bpf_spin_unlock(&s->lock);
+	record_pending(&pd);
+	__u64 key = (__u64)sk;
+	bpf_map_delete_elem(&socks, &key);
+	return 0;
+}
+
+#endif
