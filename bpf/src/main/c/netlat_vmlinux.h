@@ -117,6 +117,7 @@ struct sk_buff {
 	unsigned char *head;
 	unsigned char *data;
 	unsigned int end;
+	char cb[48];
 };
 
 struct skb_shared_info {

@@ -34,10 +34,11 @@ static __always_inline __u32 retransmit_kind(const struct sock *sk)
 	__u8 ca = BPF_CORE_READ_BITFIELD_PROBED(icsk, icsk_ca_state);
 	if (ca == TCP_CA_LOSS)
 		return RK_TIMEOUT;
-	if (bpf_core_field_exists(icsk->icsk_pending) && BPF_CORE_READ(icsk, icsk_pending) == ICSK_TIME_LOSS_PROBE)
-		return RK_TLP;
 	if (ca == TCP_CA_RECOVERY || ca == TCP_CA_DISORDER || ca == TCP_CA_CWR)
 		return RK_FAST;
+	/* a tail loss probe is sent from the probe timer, outside recovery */
+	if (bpf_core_field_exists(icsk->icsk_pending) && BPF_CORE_READ(icsk, icsk_pending) == ICSK_TIME_LOSS_PROBE)
+		return RK_TLP;
 	return RK_OTHER;
 }
 
@@ -64,9 +65,11 @@ int BPF_PROG(nl_retransmit, const struct sock *sk, const struct sk_buff *skb, in
 		count(lport, rport, NL_C_RETRANS_FAILED, 1);
 		return 0;
 	}
-	__u32 seq = 0, end = 0, ack = 0;
-	__u8 fl = 0;
-	long payload = tcp_header(skb, &seq, &end, &fl, &ack);
+	/* the skb is the write-queue original: its headers are built on a clone, but skb->cb still holds
+	 * struct tcp_skb_cb { seq, end_seq, ... } and skb->len is the payload */
+	__u32 seq = 0;
+	bpf_probe_read_kernel(&seq, sizeof(seq), (char *)skb + bpf_core_field_offset(struct sk_buff, cb));
+	long payload = BPF_CORE_READ(skb, len);
 	__u32 segs = gso_segs(skb);
 	__u32 kind = retransmit_kind(sk);
 	count(lport, rport, NL_C_RETRANS, segs);

@@ -49,6 +49,7 @@ class ExploreTmpTest {
             byte[] buf = new byte[wsize];
             long sent = 0;
             long t0 = System.nanoTime();
+            if (Boolean.getBoolean("warm")) { try (NetworkTrace w0 = NetworkTracer.start()) { s.send(new byte[100], eor); sink.awaitBytesReceived(100, Duration.ofSeconds(5)); System.out.println("warm writes=" + w0.writes() + " packets=" + w0.packets() + " lost=" + w0.lostEventsByCause()); } }
             NetworkTrace trace;
             java.util.Random rnd = new java.util.Random(1);
             try (NetworkTrace t = NetworkTracer.start()) {

@@ -1,0 +1,221 @@
+package dev.netlat.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.netlat.NetworkTrace;
+import dev.netlat.NetworkTracer;
+import dev.netlat.capture.KernelRequired;
+import dev.netlat.lab.DropPoint;
+import dev.netlat.lab.LabServer;
+import dev.netlat.lab.NetworkLab;
+import dev.netlat.lab.QdiscStats;
+import dev.netlat.truth.TcpInfo;
+import dev.netlat.truth.TimestampingSocket;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 3: retransmits, drops, resets and RTT of traced sockets, each compared with an independent kernel counter
+ * (TCP_INFO, nft rule counters, tc qdisc counters). Every lab is removed by close(), also after a failure.
+ */
+class TcpEventsTest {
+    static final Duration TRANSFER_LIMIT = Duration.ofSeconds(30);
+
+    @BeforeAll
+    static void kernel() {
+        KernelRequired.assumeTracingAvailable();
+    }
+
+    /** Pushes {@code total} bytes in 16 KiB writes to the lab sink and waits until the sink has all of it. */
+    static long push(TimestampingSocket s, LabServer sink, long total) throws IOException, InterruptedException {
+        byte[] chunk = new byte[16 * 1024];
+        long sent = 0;
+        long deadline = System.nanoTime() + TRANSFER_LIMIT.toNanos();
+        while (sent < total && System.nanoTime() < deadline) {
+            sent += s.send(chunk, false);
+        }
+        assertThat(sink.awaitBytesReceived(sent, TRANSFER_LIMIT)).as("sink received everything").isTrue();
+        return sent;
+    }
+
+    @Test
+    void peerSideLossRetransmitsEqualTcpInfo() throws Exception {
+        try (NetworkLab lab = NetworkLab.builder().dropEveryNth(25).dropAt(DropPoint.PEER_INGRESS).create();
+             LabServer sink = lab.startSinkServer(0)) {
+            long sent;
+            TcpInfo info;
+            NetworkTrace trace;
+            try (NetworkTrace t = NetworkTracer.start()) {
+                trace = t;
+                try (TimestampingSocket s = TimestampingSocket.connect(sink.socketAddress())) {
+                    s.setCongestionControl("cubic");
+                    sent = push(s, sink, 4L << 20);
+                    // retransmits settle once every byte is ACKed
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    do {
+                        info = s.tcpInfo();
+                    } while (info.unacked() > 0 && System.nanoTime() < deadline);
+                    info = s.tcpInfo();
+                }
+            }
+            System.out.printf("loss: nft dropped %d, TCP_INFO total_retrans %d, netlat retransmits %d %s bytes %d%n",
+                    lab.nftDropCounter().packets(), info.totalRetrans(), trace.retransmits(), trace.retransmitsByKind(),
+                    trace.retransmittedBytes());
+            assertThat(lab.nftDropCounter().packets()).as("the rule dropped packets").isPositive();
+            assertThat(info.totalRetrans()).as("TCP retransmitted").isPositive();
+            assertThat(trace.retransmits()).as("retransmits() against tcpi_total_retrans").isEqualTo(info.totalRetrans());
+            assertThat(trace.retransmittedBytes()).isPositive();
+            assertThat(trace.events()).anySatisfy(e -> assertThat(e.kind().name()).isEqualTo("RETRANSMIT"));
+            assertThat(trace.bytes()).isEqualTo(sent);
+        }
+    }
+
+    @Test
+    void localOutputDropsCarryTheNetfilterReasonAndEqualTheRuleCounter() throws Exception {
+        try (NetworkLab lab = NetworkLab.builder().dropEveryNth(30).dropAt(DropPoint.HOST_EGRESS).create();
+             LabServer sink = lab.startSinkServer(0)) {
+            NetworkTrace trace;
+            try (NetworkTrace t = NetworkTracer.start()) {
+                trace = t;
+                try (TimestampingSocket s = TimestampingSocket.connect(sink.socketAddress())) {
+                    push(s, sink, 2L << 20);
+                }
+            }
+            long ruleDrops = lab.nftDropCounter().packets();
+            Map<String, Long> reasons = trace.dropsByReason();
+            System.out.printf("local drops: nft %d, netlat %s%n", ruleDrops, reasons);
+            assertThat(ruleDrops).isPositive();
+            assertThat(reasons).as("drop reasons, named from this kernel's BTF").containsEntry("NETFILTER_DROP", ruleDrops);
+            assertThat(trace.drops()).isEqualTo(ruleDrops);
+            assertThat(trace.events()).anySatisfy(e -> assertThat(e.detail()).isEqualTo("NETFILTER_DROP"));
+        }
+    }
+
+    @Test
+    void qdiscOverflowDropsEqualTheQdiscCounter() throws Exception {
+        try (NetworkLab lab = NetworkLab.builder().rate("10mbit").burst("16kb").limit("20kb").create();
+             LabServer sink = lab.startSinkServer(0)) {
+            QdiscStats before = lab.qdiscStats();
+            NetworkTrace trace;
+            try (NetworkTrace t = NetworkTracer.start()) {
+                trace = t;
+                try (TimestampingSocket s = TimestampingSocket.connect(sink.socketAddress())) {
+                    s.setCongestionControl("cubic");
+                    push(s, sink, 1L << 20);
+                }
+            }
+            long qdiscDrops = lab.qdiscStats().drops() - before.drops();
+            System.out.printf("qdisc drops: tc %d, netlat %d %s%n", qdiscDrops, trace.drops(), trace.dropsByReason());
+            assertThat(trace.drops()).as("drops() against the delta of tc -s qdisc drops").isEqualTo(qdiscDrops);
+        }
+    }
+
+    @Test
+    void resetsAreSeenBothWays() throws Exception {
+        NetworkTrace trace;
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = probe.getLocalPort();
+        }
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> peer = CompletableFuture.runAsync(() -> {
+                try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+                    while (in.read() >= 0) {
+                        // until the abort's RST ends the stream
+                    }
+                } catch (IOException expected) {
+                    // "Connection reset": what an abort does to the peer
+                }
+            });
+            try (NetworkTrace t = NetworkTracer.start()) {
+                trace = t;
+                try (Socket refused = new Socket()) {
+                    refused.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), closedPort), 2000);
+                } catch (ConnectException expected) {
+                    // the kernel answers a SYN to a closed port with RST
+                }
+                Socket aborted = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                OutputStream out = aborted.getOutputStream();
+                out.write(new byte[100]);
+                aborted.setSoLinger(true, 0); // close() now sends RST instead of FIN
+                aborted.close();
+                peer.get(10, TimeUnit.SECONDS);
+            }
+        }
+        System.out.printf("resets: sent %d received %d events %s%n", trace.resetsSent(), trace.resetsReceived(), trace.events());
+        assertThat(trace.resetsReceived()).as("RST for the connect to a closed port").isEqualTo(1);
+        assertThat(trace.resetsSent()).as("RST of the SO_LINGER 0 abort").isEqualTo(1);
+        assertThat(trace.connectionsOpened()).isEqualTo(1);
+    }
+
+    @Test
+    void cleanLoopbackExchangeHasNoRetransmitsOrDropsAndSmallRtt() throws Exception {
+        NetworkTrace trace;
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> echo = CompletableFuture.runAsync(() -> {
+                try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                    byte[] b = new byte[1024];
+                    for (int n; (n = in.read(b)) > 0; ) {
+                        out.write(b, 0, n);
+                    }
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            try (NetworkTrace t = NetworkTracer.start();
+                 Socket c = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+                trace = t;
+                c.setTcpNoDelay(true);
+                byte[] req = new byte[1024];
+                InputStream in = c.getInputStream();
+                for (int i = 0; i < 500; i++) {
+                    c.getOutputStream().write(req);
+                    in.readNBytes(req.length);
+                }
+                c.shutdownOutput();
+                echo.get(10, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(trace.retransmits()).isZero();
+        assertThat(trace.drops()).isZero();
+        assertThat(trace.rtt().count()).isPositive();
+        assertThat(trace.rtt().p50()).as("loopback RTT p50").isLessThan(Duration.ofMillis(1));
+        assertThat(trace.writes()).as("500 requests and 500 echoes").isEqualTo(1000);
+    }
+
+    @Test
+    void rttOverAShapedLinkGrowsWithTheQueue() throws Exception {
+        // tbf at 20 mbit with a 200 kB queue: once cubic fills it, a packet waits up to 200e3*8/20e6 = 80 ms before
+        // it leaves, so ACK-clocked RTT samples of a bulk transfer must reach well beyond loopback's microseconds;
+        // we require p90 above a quarter of that full-queue delay (20 ms) and below the full delay plus 100 ms.
+        long rateBits = 20_000_000L;
+        long limitBytes = 200_000L;
+        double fullQueueMs = limitBytes * 8.0 / rateBits * 1000;
+        try (NetworkLab lab = NetworkLab.builder().rate("20mbit").burst("32kbit").limit("200kb").create();
+             LabServer sink = lab.startSinkServer(0)) {
+            NetworkTrace trace;
+            try (NetworkTrace t = NetworkTracer.start()) {
+                trace = t;
+                try (TimestampingSocket s = TimestampingSocket.connect(sink.socketAddress())) {
+                    s.setCongestionControl("cubic");
+                    push(s, sink, 3L << 20);
+                }
+            }
+            System.out.println("shaped RTT " + trace.rtt().summary() + " (full queue " + fullQueueMs + " ms)");
+            assertThat(trace.rtt().p90()).isGreaterThan(Duration.ofMillis((long) (fullQueueMs / 4)));
+            assertThat(trace.rtt().p90()).isLessThan(Duration.ofMillis((long) fullQueueMs + 100));
+        }
+    }
+}
