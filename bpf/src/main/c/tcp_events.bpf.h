@@ -172,8 +172,17 @@ int BPF_PROG(nl_set_state, const struct sock *sk, int oldstate, int newstate)
 		count(t->lport, t->rport, NL_C_CONN_OPENED, 1);
 	} else {
 		ack_from_snd_una(sk);
-		if (newstate == TCP_CLOSE)
+		if (newstate == TCP_CLOSE && oldstate == TCP_LISTEN) {
+			/* a listener counts every SYN or final ACK dropped for a full accept queue in sk_drops
+			 * (tcp_listendrop); there is no tracepoint where it happens, so the total is taken at close */
+			int drops = BPF_CORE_READ(sk, sk_drops.counter);
+			if (drops > 0) {
+				count(t->lport, t->rport, NL_C_LISTEN_OVERFLOW, drops);
+				push_event(sk, NL_EV_LISTEN_OVERFLOW, drops, 0);
+			}
+		} else if (newstate == TCP_CLOSE) {
 			count(t->lport, t->rport, NL_C_CONN_CLOSED, 1);
+		}
 	}
 	return 0;
 }

@@ -161,6 +161,54 @@ class TcpEventsTest {
     }
 
     @Test
+    void listenerWithFullBacklogCountsOverflowsLikeNstat() throws Exception {
+        NetworkTrace trace;
+        long before = nstat("TcpExtListenOverflows");
+        try (NetworkTrace t = NetworkTracer.start()) {
+            trace = t;
+            java.util.List<Socket> clients = new java.util.ArrayList<>();
+            try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                // never accepts: after the first connections fill the queue, SYNs are dropped and clients retry
+                for (int i = 0; i < 8; i++) {
+                    Socket c = new Socket();
+                    clients.add(c);
+                    CompletableFuture.runAsync(() -> {
+                        try {
+                            c.connect(listener.getLocalSocketAddress(), 3000);
+                        } catch (IOException timeout) {
+                            // expected for the clients whose SYNs keep being dropped
+                        }
+                    });
+                }
+                Thread.sleep(2500); // long enough for the 1 s SYN retransmission timer to fire
+            } finally {
+                for (Socket c : clients) {
+                    c.close();
+                }
+            }
+        }
+        long overflows = nstat("TcpExtListenOverflows") - before;
+        System.out.printf("listen overflows: nstat %d, netlat %d, SYN retransmits %d%n", overflows,
+                trace.listenOverflows(), trace.retransmitsByKind().get(dev.netlat.RetransmitKind.SYN));
+        assertThat(overflows).isPositive();
+        assertThat(trace.listenOverflows()).as("listenOverflows() against nstat TcpExtListenOverflows").isEqualTo(overflows);
+        assertThat(trace.retransmitsByKind().get(dev.netlat.RetransmitKind.SYN)).as("clients retried their SYNs").isPositive();
+    }
+
+    static long nstat(String name) throws Exception {
+        Process p = new ProcessBuilder("nstat", "-az", name).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor(10, TimeUnit.SECONDS);
+        for (String line : out.split("\n")) {
+            String[] f = line.trim().split("\s+");
+            if (f.length >= 2 && f[0].equals(name)) {
+                return Long.parseLong(f[1]);
+            }
+        }
+        throw new AssertionError("nstat has no " + name + ": " + out);
+    }
+
+    @Test
     void cleanLoopbackExchangeHasNoRetransmitsOrDropsAndSmallRtt() throws Exception {
         NetworkTrace trace;
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {

@@ -1,0 +1,111 @@
+package dev.netlat.report;
+
+import dev.netlat.DurationFormat;
+import dev.netlat.junit.TraceReport;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The JSON reports of a run as a plain-text report for the console: per test a table of the stages (count, p50,
+ * p90, p99, max), the counters and the budgets.
+ *
+ * <pre>
+ * ━━ HttpClientSampleTest.smallGets ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━
+ *    window TEST · all sockets · 406ms
+ *    stage       count       p50       p90       p99       max
+ *    SOCKET        600    9.89µs    17.9µs    52.7µs     107µs
+ *    QDISC           –  not applicable: lo is a noqueue device
+ *    …
+ *    writes 600 · bytes 112.3 KiB · packets 600 · retransmits 0 · drops 0 · lost 0
+ *    budget ✔ SOCKET p99 &lt; 20ms   measured 52.7µs over 600 samples
+ * </pre>
+ */
+public final class ConsoleReport {
+    static final int WIDTH = 84;
+
+    private ConsoleReport() {
+    }
+
+    /** Reads {@code dir} and renders it; {@code htmlFile} (may be null) is named in the header. */
+    public static String render(Path dir, Path htmlFile) throws IOException {
+        return render(Reports.read(dir), dir, htmlFile);
+    }
+
+    public static String render(Reports reports, Path dir, Path htmlFile) {
+        StringBuilder sb = new StringBuilder();
+        List<TraceReport> list = reports.reports();
+        long failed = list.stream().mapToLong(Reports::failedBudgets).sum();
+        long budgets = list.stream().mapToLong(r -> r.budgets() == null ? 0 : r.budgets().size()).sum();
+        sb.append('\n').append("═".repeat(WIDTH)).append('\n');
+        sb.append(String.format(Locale.ROOT, " netlat report · %d traced test%s · %d budget%s, %d failed%n",
+                list.size(), list.size() == 1 ? "" : "s", budgets, budgets == 1 ? "" : "s", failed));
+        sb.append(" JSON: ").append(dir).append('\n');
+        if (htmlFile != null) {
+            sb.append(" HTML: ").append(htmlFile).append('\n');
+        }
+        sb.append("═".repeat(WIDTH)).append('\n');
+        for (TraceReport r : list) {
+            sb.append('\n');
+            test(sb, r);
+        }
+        for (String p : reports.problems()) {
+            sb.append("\n (could not read ").append(p).append(")");
+        }
+        if (list.isEmpty()) {
+            sb.append("\n (no traced tests: nothing in ").append(dir).append(")\n");
+        }
+        return sb.toString();
+    }
+
+    static void test(StringBuilder sb, TraceReport r) {
+        String title = "━━ " + Reports.testName(r) + " ";
+        sb.append(title).append("━".repeat(Math.max(3, WIDTH - title.length()))).append('\n');
+        String ports = r.ports() == null || r.ports().isEmpty() ? "all sockets" : "ports " + r.ports();
+        sb.append("   window ").append(r.window()).append(" · ").append(ports).append(" · ")
+                .append(DurationFormat.formatNanos(r.elapsedNanos())).append('\n');
+        sb.append(String.format(Locale.ROOT, "   %-8s %8s %9s %9s %9s %9s%n", "stage", "count", "p50", "p90", "p99",
+                "max"));
+        for (TraceReport.StageStats s : Reports.stages(r)) {
+            if ("AVAILABLE".equals(s.status()) && s.count() > 0) {
+                sb.append(String.format(Locale.ROOT, "   %-8s %8d %9s %9s %9s %9s%n", s.name(), s.count(),
+                        Reports.nanos(s.p50Nanos()), Reports.nanos(s.p90Nanos()), Reports.nanos(s.p99Nanos()),
+                        Reports.nanos(s.maxNanos())));
+            } else {
+                sb.append(String.format(Locale.ROOT, "   %-8s %8s  %s%n", s.name(),
+                        "AVAILABLE".equals(s.status()) ? "0" : "–", shorten(Reports.noNumbers(s), WIDTH - 22)));
+            }
+        }
+        TraceReport.Counters c = r.counters();
+        if (c != null) {
+            sb.append(String.format(Locale.ROOT,
+                    "   writes %d · bytes %s · packets %d · retransmits %d · drops %d · lost %d%n", c.writes(),
+                    Reports.bytes(c.bytes()), c.packets(), c.retransmits(), c.drops(), r.lostEvents()));
+        }
+        if (r.budgets() != null) {
+            for (TraceReport.Budget b : r.budgets()) {
+                String mark = switch (String.valueOf(b.status())) {
+                    case "PASSED" -> "✔";
+                    case "FAILED" -> "✘";
+                    default -> "·";
+                };
+                sb.append(String.format(Locale.ROOT, "   budget %s %s %s < %s   %s, measured %s over %d samples%n",
+                        mark, b.stage(), percentileName(b.percentile()), b.below(),
+                        String.valueOf(b.status()).toLowerCase(Locale.ROOT).replace('_', ' '),
+                        Reports.nanos(b.measuredNanos()), b.samples()));
+            }
+        }
+    }
+
+    static String percentileName(double p) {
+        if (p == Math.rint(p)) {
+            return "p" + (long) p;
+        }
+        return "p" + String.format(Locale.ROOT, "%s", p);
+    }
+
+    private static String shorten(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+}
