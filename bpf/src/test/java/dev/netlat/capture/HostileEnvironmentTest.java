@@ -1,0 +1,70 @@
+package dev.netlat.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Issue 7 points 3 and 7, each in a child JVM because the engine is loaded once per JVM. */
+class HostileEnvironmentTest {
+    @BeforeAll
+    static void kernel() {
+        KernelRequired.assumeTracingAvailable();
+    }
+
+    static Map<String, String> runChild(int connections, String... props) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(List.of(props));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildProbe.class.getName(), String.valueOf(connections)));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        Map<String, String> kv = new HashMap<>();
+        for (String line : out.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                kv.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return kv;
+    }
+
+    @Test
+    void aMissingTracepointDisablesOnlyTheStagesThatNeedIt() throws Exception {
+        Map<String, String> r = runChild(1, "-Dnetlat.hooks.disable=net_dev_start_xmit");
+        assertThat(r.get("stage.QDISC")).startsWith("UNAVAILABLE").contains("net_dev_start_xmit");
+        assertThat(r.get("stage.DEVICE")).startsWith("UNAVAILABLE");
+        assertThat(r.get("stage.TOTAL")).startsWith("UNAVAILABLE");
+        assertThat(r.get("stage.SOCKET")).startsWith("AVAILABLE:20:");
+        assertThat(r.get("stage.ACK")).startsWith("AVAILABLE:20:");
+        assertThat(r.get("writes")).isEqualTo("20");
+    }
+
+    @Test
+    void aFullSocketTableIsCountedAndReportedNeverSilent() throws Exception {
+        Map<String, String> tiny = runChild(4, "-Dnetlat.maps.sockets=1");
+        assertThat(Long.parseLong(tiny.get("lost"))).as(tiny.toString()).isPositive();
+        assertThat(tiny.get("lostCauses")).contains("socket table full");
+        Map<String, String> normal = runChild(4);
+        assertThat(normal.get("lost")).as("default sizes lose nothing: " + normal).isEqualTo("0");
+        assertThat(normal.get("writes")).isEqualTo("80");
+    }
+
+    @Test
+    void badMapSizesAreRejectedWithTheValidRange() throws Exception {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dnetlat.maps.sockets=lots", "-cp", System.getProperty("java.class.path"), ChildProbe.class.getName(), "1");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(60, TimeUnit.SECONDS);
+        assertThat(out).contains("netlat.maps.sockets must be a whole number of entries, was 'lots'");
+    }
+}

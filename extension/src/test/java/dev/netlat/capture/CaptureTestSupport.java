@@ -1,0 +1,126 @@
+package dev.netlat.capture;
+
+import dev.netlat.LatencyDistribution;
+import dev.netlat.lab.NetworkLab;
+import dev.netlat.lab.NetworkLabUnavailableException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/** Helpers of the capture-engine tests in the extension module: availability gates, commands, comparison tables. */
+final class CaptureTestSupport {
+    /** The agreement criterion with SO_TIMESTAMPING: within 5 % or 20 µs, whichever is larger. */
+    static final double RELATIVE_TOLERANCE = 0.05;
+    static final long ABSOLUTE_TOLERANCE_NANOS = 20_000;
+
+    private CaptureTestSupport() {
+    }
+
+    /** Skips (or, with netlat.unavailable=fail, fails) when tracing or the lab cannot run here. */
+    static void assumeTracingAndLab() {
+        KernelRequired.assumeTracingAvailable();
+        try {
+            NetworkLab.checkAvailable();
+        } catch (NetworkLabUnavailableException e) {
+            if ("fail".equalsIgnoreCase(System.getProperty("netlat.unavailable", "skip"))) {
+                throw e;
+            }
+            Assumptions.abort(e.getMessage());
+        }
+    }
+
+    /** Runs a host command (10 s limit) and returns stdout; throws with stderr when it exits non-zero. */
+    static String run(String... command) {
+        try {
+            Process p = new ProcessBuilder(List.of(command)).start();
+            p.getOutputStream().close();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("`" + String.join(" ", command) + "` did not finish in 10 s");
+            }
+            String out = read(p.getInputStream());
+            String err = read(p.getErrorStream());
+            if (p.exitValue() != 0) {
+                throw new AssertionError("`" + String.join(" ", command) + "` exited " + p.exitValue() + ": " + err);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + List.of(command), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String read(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        in.transferTo(out);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    static String micros(double nanos) {
+        return Double.isNaN(nanos) ? "-" : String.format(Locale.ROOT, "%.1f µs", nanos / 1000.0);
+    }
+
+    /** One row of an agreement table: a netlat quantile against the same quantile of kernel timestamps. */
+    record Row(String stage, String kernelStamps, double percentile, double netlatNanos, long kernelNanos,
+               long netlatCount, long kernelCount) {
+
+        long toleranceNanos() {
+            return Math.max(Math.round(RELATIVE_TOLERANCE * kernelNanos), ABSOLUTE_TOLERANCE_NANOS);
+        }
+
+        double diffNanos() {
+            return netlatNanos - kernelNanos;
+        }
+
+        boolean agrees() {
+            return !Double.isNaN(netlatNanos) && Math.abs(diffNanos()) <= toleranceNanos();
+        }
+
+        String format() {
+            double rel = kernelNanos == 0 ? Double.NaN : 100.0 * diffNanos() / kernelNanos;
+            return String.format(Locale.ROOT, "| %-6s | %-17s | p%-4s | %12s | %12s | %+11s | %+7.2f %% | %10s | %-5s | %5d / %5d |",
+                    stage, kernelStamps, fmtP(percentile), micros(netlatNanos), micros(kernelNanos),
+                    micros(diffNanos()), rel, micros(toleranceNanos()), agrees() ? "ok" : "FAIL", netlatCount,
+                    kernelCount);
+        }
+
+        private static String fmtP(double p) {
+            return p == Math.rint(p) ? String.valueOf((long) p) : String.valueOf(p);
+        }
+    }
+
+    static final String HEADER = String.format(Locale.ROOT,
+            "| %-6s | %-17s | %-5s | %12s | %12s | %11s | %9s | %10s | %-5s | %13s |%n"
+                    + "|--------|-------------------|-------|--------------|--------------|-------------|-----------|------------|-------|---------------|",
+            "stage", "SO_TIMESTAMPING", "q", "netlat", "kernel", "diff", "diff %", "tolerance", "agree",
+            "n netlat/kern");
+
+    /** Builds the rows of one stage for the given percentiles. */
+    static List<Row> rows(String stage, String kernelStamps, LatencyDistribution netlat, long[] kernelValues,
+                          double... percentiles) {
+        List<Row> rows = new ArrayList<>();
+        for (double p : percentiles) {
+            double n = netlat.percentileNanosOrNaN(p);
+            long k = kernelValues.length == 0 ? -1 : dev.netlat.truth.TimestampingSocket.percentile(kernelValues, p);
+            rows.add(new Row(stage, kernelStamps, p, n, k, netlat.count(), kernelValues.length));
+        }
+        return rows;
+    }
+
+    static String table(String title, List<Row> rows) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(title).append('\n').append(HEADER).append('\n');
+        for (Row r : rows) {
+            sb.append(r.format()).append('\n');
+        }
+        return sb.toString();
+    }
+}
