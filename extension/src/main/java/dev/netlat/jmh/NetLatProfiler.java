@@ -62,6 +62,16 @@ public final class NetLatProfiler implements InternalProfiler {
     record Settings(List<Stage> stages, List<Double> percentiles, Integer port) {
     }
 
+    /**
+     * For {@link java.util.ServiceLoader} only: JMH discovers external profilers (for {@code -lprof} and for every
+     * {@code -prof} by class name) by instantiating every registered one with the no-arg constructor, and a provider
+     * that throws there breaks discovery of all of them. So this one never throws; JMH then creates the instance it
+     * uses with {@link #NetLatProfiler(String)}, which checks availability.
+     */
+    public NetLatProfiler() {
+        this.settings = new Settings(DEFAULT_STAGES, DEFAULT_PERCENTILES, null);
+    }
+
     /** For JMH: {@code initLine} is what followed the profiler name and ':' on the command line (may be empty). */
     public NetLatProfiler(String initLine) throws ProfilerException {
         this(initLine, NetworkTracer.availability());
