@@ -1,0 +1,65 @@
+package dev.netlat.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.netlat.Availability;
+import dev.netlat.NetworkTracer;
+import dev.netlat.jmh.NetLatProfiler;
+import java.util.Collection;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * CI smoke: one benchmark, one short iteration, in one fork, with the profiler: the netlat secondary results must
+ * appear. Wiring, not speed. Bounded well under 60 s (JVM fork + program load + 0.3 s).
+ */
+class ProfilerSmokeTest {
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void streamBenchmarkWithTheProfilerReportsNetlatResults() throws Exception {
+        requireEngine();
+        Collection<RunResult> results = new Runner(new OptionsBuilder()
+                .include(StreamBench.class.getName() + ".write16k")
+                .param("path", "loopback")
+                .addProfiler(NetLatProfiler.class, "stages=SOCKET,QDISC;percentiles=50,99")
+                .forks(1)
+                .warmupIterations(0)
+                .measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(300))
+                .timeout(TimeValue.seconds(30))
+                .shouldFailOnError(true)
+                .build()).run();
+
+        assertThat(results).hasSize(1);
+        RunResult r = results.iterator().next();
+        assertThat(r.getPrimaryResult().getScore()).isPositive();
+        Map<String, Result> secondary = r.getSecondaryResults();
+        assertThat(secondary).containsKeys("netlat.socket.p0.5", "netlat.socket.p0.99", "netlat.qdisc.p0.5",
+                "netlat.qdisc.p0.99", "netlat.writes", "netlat.writes.norm", "netlat.retransmits",
+                "netlat.retransmits.norm", "netlat.drops", "netlat.lost");
+        assertThat(secondary.get("netlat.writes").getScore()).isPositive();
+        assertThat(secondary.get("netlat.socket.p0.5").getScore()).isPositive();
+        assertThat(secondary.get("netlat.qdisc.p0.5").getScore()).isNaN(); // lo is noqueue: not applicable
+    }
+
+    private static void requireEngine() {
+        Availability a = NetworkTracer.availability();
+        if (a.isAvailable()) {
+            return;
+        }
+        if ("fail".equals(System.getProperty("netlat.unavailable", "skip").trim().toLowerCase(Locale.ROOT))) {
+            throw new AssertionError(a.reason() + " (netlat.unavailable=fail)");
+        }
+        Assumptions.abort(a.reason());
+    }
+}

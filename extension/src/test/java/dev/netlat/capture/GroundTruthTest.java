@@ -1,0 +1,173 @@
+package dev.netlat.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.netlat.LatencyDistribution;
+import dev.netlat.NetworkTrace;
+import dev.netlat.NetworkTracer;
+import dev.netlat.NetworkView;
+import dev.netlat.Stage;
+import dev.netlat.lab.LabServer;
+import dev.netlat.lab.NetworkLab;
+import dev.netlat.truth.LoopbackSink;
+import dev.netlat.truth.TimestampingSocket;
+import dev.netlat.truth.WriteTimestamps;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.LongSupplier;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue 2, test 3: netlat's per-stage quantiles against the kernel's own SO_TIMESTAMPING stamps of the same writes
+ * on the same socket. Thousands of 1–4 KiB writes, each with MSG_EOR (one write, one skb, so the kernel stamps every
+ * write: see {@link TimestampingSocket}), inside one trace window; p50 and p99 of each stage must agree within 5 %
+ * or 20 µs, whichever is larger (the issue's criterion; not loosened here).
+ *
+ * <h2>Which kernel stamp matches which stage</h2>
+ * <pre>
+ * stage   netlat (tracepoints)                           SO_TIMESTAMPING                  difference by definition
+ * SOCKET  tcp_sendmsg_locked -> net_dev_queue            SCHED - call                     call: clock read in Java before
+ *                                                                                         the JNA send() vs the kernel's
+ *                                                                                         first tcp_sendmsg_locked (JNA
+ *                                                                                         + syscall entry, ~µs)
+ * QDISC   net_dev_queue -> net_dev_start_xmit            SOFTWARE - SCHED                 SCHED: __dev_queue_xmit before
+ *                                                                                         the qdisc = net_dev_queue;
+ *                                                                                         SOFTWARE: skb_tx_timestamp at
+ *                                                                                         veth_xmit entry, right after
+ *                                                                                         net_dev_start_xmit
+ * TOTAL   tcp_sendmsg_locked -> netif_rx (device done)   SOFTWARE - call                  + the DEVICE stage (veth_xmit
+ *                                                                                         -> netif_rx, a few µs) + call
+ * ACK     tcp_sendmsg_locked -> tcp_probe(ack)           ACK - call                       ACK stamp in tcp_ack (after
+ *                                                                                         tcp_probe, same softirq) + call
+ * </pre>
+ * On the shaped link the writes are kept below tbf's max packet size (burst 64 kbit = 8 KiB): tbf never segments
+ * them, so the packet's first start_xmit (netlat's QDISC end) and the key byte's SOFTWARE stamp are the same
+ * transmit. (With segmentation netlat's QDISC would end at the first segment and SOFTWARE at the segment carrying
+ * the last byte: a difference of (segments - 1) frame times by definition.)
+ *
+ * <p>The loopback variant compares SOCKET, TOTAL and ACK (lo is {@code noqueue}: QDISC is not applicable, SCHED and
+ * SOFTWARE are µs apart); there every stage is µs-scale, so the 20 µs floor is what is being tested.
+ *
+ * <p>Timing on the shared 2-core machine is noisy; both sides measure the same writes, so noise moves both.
+ */
+@Timeout(180)
+class GroundTruthTest {
+    static final int WRITES = 3000;
+    static final int MIN_SIZE = 1024;
+    static final int MAX_SIZE = 4096;
+    static final Duration BOUND = Duration.ofSeconds(60);
+    static final double[] QUANTILES = {50, 99};
+
+    @BeforeAll
+    static void available() {
+        CaptureTestSupport.assumeTracingAndLab();
+    }
+
+    record Result(NetworkTrace trace, NetworkView view, List<WriteTimestamps> stamps, long sinkBytes, long sent,
+                  String stampStats) {
+    }
+
+    /** Sends WRITES writes of 1–4 KiB with MSG_EOR on one cubic socket inside one trace window. */
+    static Result sendAndCollect(TimestampingSocket socket, LongSupplier sinkBytes) throws Exception {
+        socket.setCongestionControl("cubic");
+        socket.setTcpNoDelay(true);
+        Random random = new Random(20261122);
+        byte[][] payloads = new byte[WRITES][];
+        for (int i = 0; i < WRITES; i++) {
+            payloads[i] = new byte[MIN_SIZE + random.nextInt(MAX_SIZE - MIN_SIZE + 1)];
+        }
+        long sent = 0;
+        NetworkTrace trace;
+        long start = System.nanoTime();
+        try (NetworkTrace t = NetworkTracer.start()) {
+            trace = t;
+            for (int i = 0; i < WRITES && System.nanoTime() - start < BOUND.toNanos(); i++) {
+                sent += socket.send(payloads[i], true);
+            }
+            long deadline = System.nanoTime() + BOUND.toNanos();
+            while (sinkBytes.getAsLong() < sent && System.nanoTime() < deadline) {
+                Thread.sleep(2);
+            }
+            t.port(socket.localPort()).latency(Stage.ACK); // waits (bounded) for every write to be ACKed
+        }
+        List<WriteTimestamps> stamps = socket.collect(Duration.ofSeconds(10));
+        String stats = "messages=" + socket.stampMessages() + " duplicates=" + socket.duplicateStamps() + " unmatched="
+                + socket.unmatchedStamps() + " truncated=" + socket.truncatedMessages() + " tcp_info=" + socket.tcpInfo();
+        return new Result(trace, trace.port(socket.localPort()), stamps, sinkBytes.getAsLong(), sent, stats);
+    }
+
+    @Test
+    void shapedLinkAgreesWithSoTimestamping() throws Exception {
+        try (NetworkLab lab = NetworkLab.builder().rate("20mbit").burst("64kbit").limit("1mb").create();
+             LabServer sink = lab.startSinkServer(0);
+             TimestampingSocket socket = TimestampingSocket.connect(new InetSocketAddress(lab.peerAddress(), sink.port()))) {
+            Result r = sendAndCollect(socket, sink::bytesReceived);
+            compare("shaped link (veth, tbf 20mbit burst 64kbit limit 1mb, cubic)", r, true);
+        }
+    }
+
+    @Test
+    void loopbackAgreesWithSoTimestamping() throws Exception {
+        try (LoopbackSink sink = new LoopbackSink(InetAddress.getByName("127.0.0.1"));
+             TimestampingSocket socket = TimestampingSocket.connect(sink.address())) {
+            Result r = sendAndCollect(socket, sink::received);
+            compare("loopback 127.0.0.1 (noqueue, cubic)", r, false);
+        }
+    }
+
+    private static void compare(String title, Result r, boolean withQdisc) {
+        List<WriteTimestamps> w = r.stamps();
+        NetworkView v = r.view();
+        long complete = w.stream().filter(WriteTimestamps::complete).count();
+        long[] socketStage = TimestampingSocket.values(w, WriteTimestamps::socketStageNanos);
+        long[] qdiscStage = TimestampingSocket.values(w, WriteTimestamps::qdiscStageNanos);
+        long[] total = TimestampingSocket.values(w, WriteTimestamps::totalNanos);
+        long[] ack = TimestampingSocket.values(w, WriteTimestamps::ackNanos);
+
+        List<CaptureTestSupport.Row> rows = new ArrayList<>();
+        rows.addAll(CaptureTestSupport.rows("SOCKET", "SCHED - call", v.latency(Stage.SOCKET), socketStage, QUANTILES));
+        if (withQdisc) {
+            rows.addAll(CaptureTestSupport.rows("QDISC", "SOFTWARE - SCHED", v.latency(Stage.QDISC), qdiscStage,
+                    QUANTILES));
+        }
+        rows.addAll(CaptureTestSupport.rows("TOTAL", "SOFTWARE - call", v.latency(Stage.TOTAL), total, QUANTILES));
+        rows.addAll(CaptureTestSupport.rows("ACK", "ACK - call", v.latency(Stage.ACK), ack, QUANTILES));
+        System.out.println(CaptureTestSupport.table("[" + title + "] " + w.size() + " writes, " + complete
+                + " fully stamped; tolerance max(5 %, 20 µs)", rows));
+        LatencyDistribution device = v.latency(Stage.DEVICE);
+        System.out.printf("[%s] netlat DEVICE (start_xmit -> netif_rx, part of TOTAL but not of SOFTWARE - call): %s%n"
+                        + "[%s] trace writes=%d bytes=%d packets=%d retransmits=%d lost=%s; sink=%d; stamps: %s%n", title,
+                device.summary(), title, v.writes(), v.bytes(), v.packets(), v.retransmits(),
+                r.trace().lostEventsByCause(), r.sinkBytes(), r.stampStats());
+
+        SoftAssertions soft = new SoftAssertions();
+        soft.assertThat(w).as("writes sent in the time bound").hasSize(WRITES);
+        soft.assertThat(complete).as("writes with SCHED, SOFTWARE and ACK stamps").isEqualTo(WRITES);
+        soft.assertThat(v.writes()).as("netlat writes").isEqualTo(WRITES);
+        soft.assertThat(v.bytes()).as("netlat bytes against the sink").isEqualTo(r.sinkBytes()).isEqualTo(r.sent());
+        soft.assertThat(r.trace().lostEvents()).as("lost " + r.trace().lostEventsByCause()).isZero();
+        for (Stage s : new Stage[] {Stage.SOCKET, Stage.TOTAL, Stage.ACK}) {
+            soft.assertThat(v.latency(s).count()).as(s + " samples, one per write").isEqualTo(WRITES);
+        }
+        if (withQdisc) {
+            // one write, one skb (MSG_EOR, <= 4 KiB); TCP may still split an skb at send time, never merge two
+            soft.assertThat(v.packets()).as("packets >= writes").isGreaterThanOrEqualTo(WRITES);
+            soft.assertThat(v.latency(Stage.QDISC).count()).as("QDISC samples, one per packet").isEqualTo(v.packets());
+        }
+        for (CaptureTestSupport.Row row : rows) {
+            soft.assertThat(row.agrees()).as("%s p%s: netlat %s vs kernel %s (tolerance %s)", row.stage(),
+                    row.percentile(), CaptureTestSupport.micros(row.netlatNanos()),
+                    CaptureTestSupport.micros(row.kernelNanos()), CaptureTestSupport.micros(row.toleranceNanos()))
+                    .isTrue();
+        }
+        soft.assertAll();
+        assertThat(rows).isNotEmpty();
+    }
+}
