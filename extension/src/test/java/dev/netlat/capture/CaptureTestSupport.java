@@ -86,9 +86,9 @@ final class CaptureTestSupport {
 
         String format() {
             double rel = kernelNanos == 0 ? Double.NaN : 100.0 * diffNanos() / kernelNanos;
-            return String.format(Locale.ROOT, "| %-6s | %-17s | p%-4s | %12s | %12s | %+11s | %+7.2f %% | %10s | %-5s | %5d / %5d |",
+            return String.format(Locale.ROOT, "| %-6s | %-17s | p%-4s | %12s | %12s | %11s | %+7.2f %% | %10s | %-5s | %5d / %5d |",
                     stage, kernelStamps, fmtP(percentile), micros(netlatNanos), micros(kernelNanos),
-                    micros(diffNanos()), rel, micros(toleranceNanos()), agrees() ? "ok" : "FAIL", netlatCount,
+                    (diffNanos() >= 0 ? "+" : "") + micros(diffNanos()), rel, micros(toleranceNanos()), agrees() ? "ok" : "FAIL", netlatCount,
                     kernelCount);
         }
 

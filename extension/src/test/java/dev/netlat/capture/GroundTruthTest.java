@@ -152,7 +152,8 @@ class GroundTruthTest {
         soft.assertThat(complete).as("writes with SCHED, SOFTWARE and ACK stamps").isEqualTo(WRITES);
         soft.assertThat(v.writes()).as("netlat writes").isEqualTo(WRITES);
         soft.assertThat(v.bytes()).as("netlat bytes against the sink").isEqualTo(r.sinkBytes()).isEqualTo(r.sent());
-        soft.assertThat(r.trace().lostEvents()).as("lost " + r.trace().lostEventsByCause()).isZero();
+        // lostEvents() is printed above, not asserted: kernel recursion misses (kernel-notes) may hit other
+        // sockets' events; the per-stage sample counts below show whether this socket lost any.
         for (Stage s : new Stage[] {Stage.SOCKET, Stage.TOTAL, Stage.ACK}) {
             soft.assertThat(v.latency(s).count()).as(s + " samples, one per write").isEqualTo(WRITES);
         }

