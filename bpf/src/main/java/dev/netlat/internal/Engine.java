@@ -373,6 +373,26 @@ public final class Engine {
         return out;
     }
 
+    /** Entries currently in each map that grows with traffic: what the kernel side holds now. */
+    public synchronized Map<String, Integer> mapEntryCounts() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (String name : List.of("socks", "traced_socks", "tx_skbs", "port_stats")) {
+            Pointer map = bpf.bpf_object__find_map_by_name(object, name);
+            int fd = bpf.bpf_map__fd(map);
+            Memory key = new Memory(8);
+            Memory next = new Memory(8);
+            Pointer prev = null;
+            int n = 0;
+            while (n < 16_777_216 && bpf.bpf_map_get_next_key(fd, prev, next) == 0) {
+                n++;
+                key.setLong(0, next.getLong(0));
+                prev = key;
+            }
+            out.put(name, n);
+        }
+        return out;
+    }
+
     private void clearPortStats() {
         Memory next = new Memory(8);
         for (int i = 0; i < 16_777_216; i++) {
