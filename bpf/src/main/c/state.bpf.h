@@ -69,7 +69,7 @@ static __always_inline struct traced *trace_socket(const struct sock *sk, bool l
 
 /* Ring sizes of the per-socket state; powers of two. */
 #define W_SLOTS 2048
-#define P_SLOTS 128
+#define P_SLOTS 512
 #define W_MASK (W_SLOTS - 1)
 #define P_MASK (P_SLOTS - 1)
 
@@ -85,9 +85,12 @@ struct pslot {
 	__u32 seq;
 	__u32 end;
 	__u64 t_queue;
-	__u64 t_xmit;
+	__u64 t_xmit;  /* first segment handed to the driver */
+	__u64 t_xlast; /* segment carrying the packet's last byte handed to the driver (tbf splits GSO skbs) */
 	__u64 t_done;
 	__u64 t_ack;
+	__u32 flags;
+	__u32 pad;
 };
 
 #define PF_NOQUEUE 1
@@ -96,7 +99,7 @@ struct pslot {
  * Per traced socket. Rings are indexed by free-running u32 counters (masked on access):
  * writes  [w_a|w_d .. w_q) have SOCKET done and wait for TOTAL/ACK, [w_q .. w_tail) wait for their packet;
  * packets [p_head .. p_tail) are kept until ACKed and no pending write refers to them;
- * p_x / p_d / p_a: next packet to see its first start_xmit / device-done / ACK.
+ * p_x / p_xl / p_d / p_a: next packet to see its first start_xmit / last start_xmit / device-done / ACK.
  */
 struct sock_state {
 	struct bpf_spin_lock lock;
@@ -113,9 +116,8 @@ struct sock_state {
 	__u32 q_max;       /* end of the highest data queued so far: anything at or below is a retransmission */
 	__u32 x_max;       /* same for net_dev_start_xmit */
 	__u32 w_tail, w_q, w_d, w_a;
-	__u32 p_head, p_tail, p_x, p_d, p_a, scan;
+	__u32 p_head, p_tail, p_x, p_xl, p_d, p_a, scan;
 	__u32 e_x, e_d, e_a; /* next packet whose QDISC / DEVICE / RTT sample is still to be recorded */
-	__u32 pflags[P_SLOTS];
 	struct wslot w[W_SLOTS];
 	struct pslot p[P_SLOTS];
 };

@@ -119,7 +119,7 @@ static __always_inline void reset_state(struct sock_state *s, __u32 epoch, __u32
 	s->q_max = snd_nxt;
 	s->x_max = snd_nxt;
 	s->w_q = s->w_d = s->w_a = s->w_tail;
-	s->p_head = s->p_x = s->p_d = s->p_a = s->scan = s->p_tail;
+	s->p_head = s->p_x = s->p_xl = s->p_d = s->p_a = s->scan = s->p_tail;
 	s->e_x = s->e_d = s->e_a = s->p_tail;
 }
 
@@ -127,7 +127,35 @@ static __always_inline void reset_state(struct sock_state *s, __u32 epoch, __u32
  * Advance the per-write stages as far as the packets allow. Writes are resolved in order; `scan` walks the
  * packet ring to the packet holding the next write's last byte.
  */
-static __always_inline void resolve(struct sock_state *s, struct sbuf *b)
+/* Whether resolve() stopped at a loop bound with work it could still do: then settle() runs another round. */
+static __always_inline int work_left(struct sock_state *s)
+{
+	if (s->e_x != s->p_x || s->e_d != s->p_d || s->e_a != s->p_a)
+		return 1;
+	if (s->scan != s->p_tail) {
+		if (s->w_q != s->w_tail)
+			return 1;
+		__u32 frontier = s->call_msg ? s->call_seq0 : s->q_max;
+		if (!after(s->p[s->scan & P_MASK].end, frontier))
+			return 1;
+	}
+	if (s->w_d != s->w_q) {
+		struct wslot *W = &s->w[s->w_d & W_MASK];
+		if (W->pidx == NO_PACKET)
+			return 1;
+		struct pslot *P = &s->p[W->pidx & P_MASK];
+		if (P->t_done || P->t_ack)
+			return 1;
+	}
+	if (s->w_a != s->w_q) {
+		struct wslot *W = &s->w[s->w_a & W_MASK];
+		if (W->pidx == NO_PACKET || s->p[W->pidx & P_MASK].t_ack)
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 {
 	/* per-packet stages: the event handlers only stamp packets; samples are taken here */
 	for (int i = 0; i < SBUF; i++) {
@@ -135,7 +163,7 @@ static __always_inline void resolve(struct sock_state *s, struct sbuf *b)
 			break;
 		__u32 idx = s->e_x & P_MASK;
 		struct pslot *P = &s->p[idx];
-		if (s->pflags[idx] & PF_NOQUEUE)
+		if (P->flags & PF_NOQUEUE)
 			sb_skip(b, NL_HIST_QDISC);
 		else if (!P->t_xmit)
 			sb_lost(b, NL_HIST_QDISC, NL_L_NO_XMIT);
@@ -150,7 +178,7 @@ static __always_inline void resolve(struct sock_state *s, struct sbuf *b)
 		if (!P->t_done || !P->t_xmit)
 			sb_lost(b, NL_HIST_DEVICE, NL_L_NO_DONE);
 		else
-			sb_sample(b, NL_HIST_DEVICE, P->t_done, P->t_xmit);
+			sb_sample(b, NL_HIST_DEVICE, P->t_done, P->t_xlast ? P->t_xlast : P->t_xmit);
 		s->e_d++;
 	}
 	for (int i = 0; i < SBUF; i++) {
@@ -249,12 +277,9 @@ static __always_inline void resolve(struct sock_state *s, struct sbuf *b)
 			break;
 		s->p_head++;
 	}
+	return work_left(s);
 }
 
-/*
- * settle(): records the event's own samples, then resolves the socket in rounds until a round no longer stops for
- * lack of buffer space. Global functions, so the verifier checks the resolve loops once, not per caller.
- */
 __noinline int resolve_round(__u64 key, struct sbuf *b)
 {
 	if (!b)
@@ -266,8 +291,7 @@ __noinline int resolve_round(__u64 key, struct sbuf *b)
 	int more = 0;
 	bpf_spin_lock(&s->lock);
 	if (s->epoch == epoch) {
-		resolve(s, b);
-		more = sb_full(b);
+		more = resolve(s, b) || sb_full(b);
 	}
 	bpf_spin_unlock(&s->lock);
 	sb_record(s->lport, s->rport, b);
@@ -454,9 +478,10 @@ int BPF_PROG(nl_dev_queue, struct sk_buff *skb)
 			P->end = end;
 			P->t_queue = now;
 			P->t_xmit = 0;
+			P->t_xlast = 0;
 			P->t_done = 0;
 			P->t_ack = 0;
-			s->pflags[i] = noq ? PF_NOQUEUE : 0;
+			P->flags = noq ? PF_NOQUEUE : 0;
 			s->p_tail++;
 			pushed = true;
 		}
@@ -514,6 +539,16 @@ int BPF_PROG(nl_start_xmit, struct sk_buff *skb, struct net_device *dev)
 			if (!P->t_xmit)
 				P->t_xmit = now;
 			s->p_x++;
+		}
+		for (int i = 0; i < SBUF; i++) {
+			if (s->p_xl == s->p_x)
+				break;
+			struct pslot *P = &s->p[s->p_xl & P_MASK];
+			if (after(P->end, end))
+				break;
+			if (!P->t_xlast)
+				P->t_xlast = now;
+			s->p_xl++;
 		}
 	}
 	bpf_spin_unlock(&s->lock);
@@ -594,6 +629,8 @@ static __always_inline void ack_to(struct sock_state *s, __u32 ack, __u64 now)
 		P->t_ack = now;
 		if (s->p_x == s->p_a)
 			s->p_x++;
+		if (s->p_xl == s->p_a)
+			s->p_xl++;
 		if (s->p_d == s->p_a)
 			s->p_d++;
 		s->p_a++;

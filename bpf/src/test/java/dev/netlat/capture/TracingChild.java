@@ -3,11 +3,11 @@ package dev.netlat.capture;
 import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkTracer;
 
-/** A JVM that opens a trace, says "tracing", and then waits to be killed or told to exit (stdin closes). */
+/** A JVM that opens a trace, says "tracing [its program ids]", and then waits to be killed or told to exit (stdin closes). */
 public final class TracingChild {
     public static void main(String[] args) throws Exception {
         NetworkTrace trace = NetworkTracer.start();
-        System.out.println("tracing");
+        System.out.println("tracing " + dev.netlat.internal.Engine.get().programIds());
         System.out.flush();
         System.in.read(); // returns when the parent closes stdin, or never if it kills us
         if (args.length > 0 && args[0].equals("close")) {
