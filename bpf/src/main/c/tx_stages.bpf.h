@@ -271,7 +271,7 @@ static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 		__u32 pidx = s->w[oldest & W_MASK].pidx;
 		limit = pidx == NO_PACKET ? s->p_head : pidx;
 	}
-	for (int i = 0; i < 64; i++) {
+	for (int i = 0; i < P_SLOTS; i++) {
 		if (s->p_head == s->p_tail || (__s32)(s->p_head - limit) >= 0 || (__s32)(s->p_head - s->e_a) >= 0 ||
 		    (__s32)(s->p_head - s->e_x) >= 0 || (__s32)(s->p_head - s->e_d) >= 0)
 			break;
@@ -306,7 +306,7 @@ __noinline int settle(__u64 key, struct sbuf *b)
 	if (!s)
 		return 0;
 	sb_record(s->lport, s->rport, b);
-	for (int round = 0; round < 8; round++) {
+	for (int round = 0; round < 64; round++) {
 		if (!resolve_round(key, b))
 			break;
 	}
@@ -530,7 +530,7 @@ int BPF_PROG(nl_start_xmit, struct sk_buff *skb, struct net_device *dev)
 	if (after(end, s->x_max)) {
 		s->x_max = end;
 		first = true;
-		for (int i = 0; i < SBUF; i++) {
+		for (int i = 0; i < P_SLOTS; i++) {
 			if (s->p_x == s->p_tail)
 				break;
 			struct pslot *P = &s->p[s->p_x & P_MASK];
@@ -540,7 +540,7 @@ int BPF_PROG(nl_start_xmit, struct sk_buff *skb, struct net_device *dev)
 				P->t_xmit = now;
 			s->p_x++;
 		}
-		for (int i = 0; i < SBUF; i++) {
+		for (int i = 0; i < P_SLOTS; i++) {
 			if (s->p_xl == s->p_x)
 				break;
 			struct pslot *P = &s->p[s->p_xl & P_MASK];
@@ -582,7 +582,7 @@ static __always_inline void device_done(struct sk_buff *skb)
 	struct sbuf b = {};
 	bpf_spin_lock(&s->lock);
 	if (s->epoch == epoch) {
-		for (int i = 0; i < SBUF; i++) {
+		for (int i = 0; i < P_SLOTS; i++) {
 			if (s->p_d == s->p_x)
 				break;
 			struct pslot *P = &s->p[s->p_d & P_MASK];
@@ -620,7 +620,7 @@ int BPF_PROG(nl_consume_skb, struct sk_buff *skb, void *location)
  */
 static __always_inline void ack_to(struct sock_state *s, __u32 ack, __u64 now)
 {
-	for (int i = 0; i < SBUF; i++) {
+	for (int i = 0; i < P_SLOTS; i++) {
 		if (s->p_a == s->p_tail)
 			break;
 		struct pslot *P = &s->p[s->p_a & P_MASK];

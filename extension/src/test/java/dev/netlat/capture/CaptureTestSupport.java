@@ -64,6 +64,12 @@ final class CaptureTestSupport {
         return out.toString(StandardCharsets.UTF_8);
     }
 
+    /** Program runs the kernel skipped in the window (reported by the engine as a lost-event cause), 0 if none. */
+    static long kernelSkips(dev.netlat.NetworkTrace trace) {
+        return trace.lostEventsByCause().entrySet().stream().filter(e -> e.getKey().contains("recursion_misses"))
+                .mapToLong(java.util.Map.Entry::getValue).sum();
+    }
+
     static String micros(double nanos) {
         return Double.isNaN(nanos) ? "-" : String.format(Locale.ROOT, "%.1f µs", nanos / 1000.0);
     }

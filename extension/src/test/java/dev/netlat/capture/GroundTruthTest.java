@@ -154,13 +154,19 @@ class GroundTruthTest {
         soft.assertThat(v.bytes()).as("netlat bytes against the sink").isEqualTo(r.sinkBytes()).isEqualTo(r.sent());
         // lostEvents() is printed above, not asserted: kernel recursion misses (kernel-notes) may hit other
         // sockets' events; the per-stage sample counts below show whether this socket lost any.
+        // Every write has a sample of every write stage. The only tolerated shortfall is what the trace itself
+        // reports as lost (lostEvents(): kernel-skipped program runs, see kernel-notes, and events the engine
+        // could not match, counted by cause) - never a silent one - and it must stay rare (<= 1 %).
+        long skipped = r.trace().lostEvents();
+        soft.assertThat(skipped).as("lost events " + r.trace().lostEventsByCause()).isLessThanOrEqualTo(WRITES / 100);
         for (Stage s : new Stage[] {Stage.SOCKET, Stage.TOTAL, Stage.ACK}) {
-            soft.assertThat(v.latency(s).count()).as(s + " samples, one per write").isEqualTo(WRITES);
+            soft.assertThat(v.latency(s).count()).as(s + " samples, one per write (reported lost: " + skipped + ")").isBetween(WRITES - skipped, (long) WRITES);
         }
         if (withQdisc) {
             // one write, one skb (MSG_EOR, <= 4 KiB); TCP may still split an skb at send time, never merge two
-            soft.assertThat(v.packets()).as("packets >= writes").isGreaterThanOrEqualTo(WRITES);
-            soft.assertThat(v.latency(Stage.QDISC).count()).as("QDISC samples, one per packet").isEqualTo(v.packets());
+            soft.assertThat(v.packets()).as("packets >= writes").isGreaterThanOrEqualTo(WRITES - skipped);
+            soft.assertThat(v.latency(Stage.QDISC).count()).as("QDISC samples, one per packet (reported lost: "
+                    + skipped + ")").isBetween(v.packets() - skipped, v.packets());
         }
         for (CaptureTestSupport.Row row : rows) {
             soft.assertThat(row.agrees()).as("%s p%s: netlat %s vs kernel %s (tolerance %s)", row.stage(),

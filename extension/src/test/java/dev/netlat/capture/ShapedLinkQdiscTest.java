@@ -174,7 +174,9 @@ class ShapedLinkQdiscTest {
 
             SoftAssertions soft = new SoftAssertions();
             soft.assertThat(q.isAvailable()).as("QDISC available: " + q.reason()).isTrue();
-            soft.assertThat(q.count()).as("one QDISC sample per packet").isEqualTo(r.view().packets());
+            long skipped = CaptureTestSupport.kernelSkips(r.trace());
+            soft.assertThat(q.count()).as("one QDISC sample per packet (kernel skipped %d program runs)", skipped)
+                    .isBetween(r.view().packets() - skipped, r.view().packets());
             soft.assertThat(r.seconds()).as("the link was the bottleneck").isGreaterThanOrEqualTo(minSeconds * 0.95);
             soft.assertThat(r.after().overlimits() - r.before().overlimits()).as("tbf held packets back").isPositive();
             soft.assertThat(q.percentileNanosOrNaN(99)).as("QDISC p99 <= (L-F)/R + 1 ms").isLessThanOrEqualTo(upper);
@@ -197,7 +199,9 @@ class ShapedLinkQdiscTest {
             LatencyDistribution q = r.view().latency(Stage.QDISC);
             SoftAssertions soft = new SoftAssertions();
             soft.assertThat(q.isAvailable()).as("QDISC available: " + q.reason()).isTrue();
-            soft.assertThat(q.count()).as("one QDISC sample per packet").isEqualTo(r.view().packets());
+            long skipped = CaptureTestSupport.kernelSkips(r.trace());
+            soft.assertThat(q.count()).as("one QDISC sample per packet (kernel skipped %d program runs)", skipped)
+                    .isBetween(r.view().packets() - skipped, r.view().packets());
             soft.assertThat(q.percentileNanosOrNaN(99)).as("QDISC p99 without tbf").isLessThan(1_000_000);
             checkCounts(soft, r);
             soft.assertAll();
@@ -219,8 +223,12 @@ class ShapedLinkQdiscTest {
         soft.assertThat(v.packets()).as("packets() <= qdisc frames").isPositive().isLessThanOrEqualTo(r.qdiscPackets());
         long payloadThroughQdisc = r.qdiscBytes() - HEADERS * r.qdiscPackets();
         if (r.qdiscDrops() == 0) {
-            soft.assertThat(payloadThroughQdisc).as("payload the qdisc passed (bytes - 66 per frame)")
-                    .isEqualTo(v.bytes() + r.tcpInfo().bytesRetrans());
+            // The only other frames that can pass the host side in the window are ARP (42 bytes: neighbour
+            // re-confirmation, seen once in a 10 s run): each makes the difference exactly 66 - 42 = 24 bytes.
+            long missing = v.bytes() + r.tcpInfo().bytesRetrans() - payloadThroughQdisc;
+            soft.assertThat(missing).as("payload the qdisc passed (bytes - 66 per frame) = %d, bytes() = %d,"
+                    + " retransmitted %d: difference must be 0 or whole ARP frames (24 each)", payloadThroughQdisc,
+                    v.bytes(), r.tcpInfo().bytesRetrans()).isBetween(0L, 4L * 24).matches(d -> d % 24 == 0);
         } else {
             // dropped segments are re-sent: each byte passed at least once, retransmitted bytes at most twice
             soft.assertThat(payloadThroughQdisc).as("payload the qdisc passed, with drops")
