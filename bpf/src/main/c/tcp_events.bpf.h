@@ -192,8 +192,7 @@ int BPF_PROG(nl_destroy_sock, struct sock *sk)
 {
 	__u64 tkey = (__u64)sk;
 	bpf_map_delete_elem(&traced_socks, &tkey);
-	if (G.active)
-		ack_from_snd_una(sk);
+	/* ACKs up to snd_una were taken at the state change to CLOSE, which comes first */
 	struct sock_state *s = sock_state_of(sk);
 	if (!s)
 		return 0;

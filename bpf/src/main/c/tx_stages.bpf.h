@@ -17,7 +17,7 @@
 #define NETLAT_TX_STAGES_BPF_H
 #include "state.bpf.h"
 
-#define SBUF 32
+#define SBUF 16
 #define SB_LOST (1ULL << 63)
 #define SB_SKIP (1ULL << 62)
 #define SB_VAL_MASK ((1ULL << 56) - 1)
@@ -191,7 +191,7 @@ static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 
 	__u32 frontier = s->call_msg ? s->call_seq0 : s->q_max;
 
-	for (int i = 0; i < 64; i++) {
+	for (int i = 0; i < 24; i++) {
 		if (sb_full(b))
 			break;
 		if (s->w_q == s->w_tail) {
@@ -306,7 +306,7 @@ __noinline int settle(__u64 key, struct sbuf *b)
 	if (!s)
 		return 0;
 	sb_record(s->lport, s->rport, b);
-	for (int round = 0; round < 64; round++) {
+	for (int round = 0; round < 128; round++) {
 		if (!resolve_round(key, b))
 			break;
 	}
@@ -461,7 +461,6 @@ int BPF_PROG(nl_dev_queue, struct sk_buff *skb)
 	bool noq = no_qdisc(skb);
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
-	struct sbuf b = {};
 	struct pending pd = {};
 	bool pushed = false, overflow = false;
 	bpf_spin_lock(&s->lock);
@@ -500,8 +499,7 @@ int BPF_PROG(nl_dev_queue, struct sk_buff *skb)
 	}
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_PKT_RING], 1);
-	if (pushed)
-		settle(s->key, &b);
+	/* no settle() here either: SOCKET samples are taken by the next settle (device done, ACK, end of write) */
 	return 0;
 }
 
@@ -522,7 +520,6 @@ int BPF_PROG(nl_start_xmit, struct sk_buff *skb, struct net_device *dev)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
-	struct sbuf b = {};
 	struct pending pd = {};
 	bool first = false;
 	bpf_spin_lock(&s->lock);
@@ -559,7 +556,8 @@ int BPF_PROG(nl_start_xmit, struct sk_buff *skb, struct net_device *dev)
 		if (bpf_map_update_elem(&tx_skbs, &key, &t, BPF_NOEXIST) == 0)
 			__sync_fetch_and_add(&G.txskb_inflight, 1);
 	}
-	settle(s->key, &b);
+	/* no settle() here: the QDISC sample carries its own times and is taken by the next settle (device done,
+	 * ACK), which keeps this per-packet hook and the verifier's work small */
 	return 0;
 }
 
@@ -644,8 +642,8 @@ int BPF_PROG(nl_tcp_probe, struct sock *sk, struct sk_buff *skb)
 	if (!G.active)
 		return 0;
 	struct sock_state *s = sock_state_of(sk);
-	if (!s)
-		return 0;
+	if (!s || s->p_a == s->p_tail)
+		return 0; /* not traced, or nothing waits for an ACK (a racy read: the next ACK catches up) */
 	__u32 seq, end, ack;
 	__u8 fl;
 	if (tcp_header(skb, &seq, &end, &fl, &ack) < 0 || !(fl & TCP_FLAG_ACK))

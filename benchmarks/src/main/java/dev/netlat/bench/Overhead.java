@@ -617,15 +617,22 @@ public final class Overhead {
     // ------------------------------------------------------------------ scale
 
     private void scale() throws Exception {
-        int target = intOpt("scale");
+        int requested = intOpt("scale");
+        // the server side runs in its own JVM (ScaleSink): this JVM holds one descriptor per traced connection
+        long fdLimit = fdLimit();
+        int target = (int) Math.min(requested, Math.max(0, fdLimit - 500));
+        new ObjectMapper(); // initialise Jackson (it opens JDK files) before the descriptors run low
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(intOpt("scale-seconds"));
         List<String> lines = new ArrayList<>();
         List<SocketChannel> clients = new ArrayList<>();
-        List<SocketChannel> accepted = new ArrayList<>();
+        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        Process sink = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                ScaleSink.class.getName(), Integer.toString(intOpt("scale-seconds") + 60))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         NetworkTracer.start().close(); // load outside the timing
-        try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress("127.0.0.1", 0), 4096);
-            int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+        try {
+            java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(sink.getInputStream(), StandardCharsets.UTF_8));
+            int port = Integer.parseInt(r.readLine().trim());
             NetworkTrace trace = NetworkTracer.start();
             long t0 = System.nanoTime();
             ByteBuffer msg = ByteBuffer.allocate(100);
@@ -638,7 +645,6 @@ public final class Overhead {
                     }
                     SocketChannel c = SocketChannel.open(new InetSocketAddress("127.0.0.1", port));
                     clients.add(c);
-                    accepted.add(server.accept());
                     msg.clear();
                     while (msg.hasRemaining()) {
                         c.write(msg);
@@ -652,19 +658,22 @@ public final class Overhead {
             trace.close();
             NetworkView v = trace.port(port);
             int n = clients.size();
-            lines.add(String.format(Locale.ROOT, "%d traced connections opened (%d sockets incl. accepted) in %.1f s%s, each wrote 100 bytes once",
-                    n, 2 * n, open, stopped));
-            lines.add(String.format(Locale.ROOT, "writes(): %d (%s), bytes(): %d (expected %d), connectionsOpened(): %d, SOCKET count: %d, lostEvents: %d %s",
-                    v.writes(), v.writes() == n ? "each counted" : "expected " + n, v.bytes(), 100L * n, v.connectionsOpened(),
-                    v.latency(Stage.SOCKET).count(), trace.lostEvents(), trace.lostEventsByCause()));
+            lines.add(String.format(Locale.ROOT, "%d concurrent traced connections (client sockets of this JVM; server in another JVM)"
+                    + " opened in %.1f s%s, each wrote 100 bytes once (asked for %d; descriptor limit %d)", n, open, stopped,
+                    requested, fdLimit));
+            lines.add(String.format(Locale.ROOT, "writes(): %d (%s), bytes(): %d (expected %d), connectionsOpened(): %d, SOCKET count: %d,"
+                            + " TOTAL count: %d, lostEvents: %d %s", v.writes(), v.writes() == n ? "each counted" : "expected " + n,
+                    v.bytes(), 100L * n, v.connectionsOpened(), v.latency(Stage.SOCKET).count(), v.latency(Stage.TOTAL).count(),
+                    trace.lostEvents(), trace.lostEventsByCause()));
             long total = memlock.values().stream().mapToLong(Long::longValue).sum();
             lines.add(String.format(Locale.ROOT, "BPF map memory (bpftool map show, bytes_memlock): %.1f MiB total: %s", total / 1048576.0, memlock));
         } finally {
             for (SocketChannel c : clients) {
                 c.close();
             }
-            for (SocketChannel c : accepted) {
-                c.close();
+            sink.getOutputStream().close();
+            if (!sink.waitFor(10, TimeUnit.SECONDS)) {
+                sink.destroyForcibly();
             }
             NetworkTracer.unload();
         }
@@ -673,6 +682,14 @@ public final class Overhead {
         report.add("");
         report.add("scale:");
         report.addAll(lines);
+    }
+
+    static long fdLimit() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.UnixOperatingSystemMXBean u) {
+            return u.getMaxFileDescriptorCount();
+        }
+        return 1024;
     }
 
     /** bytes_memlock of each map used by netlat's programs, by map name (via bpftool). */

@@ -55,6 +55,8 @@ public final class NetLatProfiler implements InternalProfiler {
     static final List<Stage> DEFAULT_STAGES = List.of(Stage.values());
     static final List<Double> DEFAULT_PERCENTILES = List.of(50.0, 99.0, 99.9);
 
+    private static final List<String> OPTIONS = List.of("stages", "percentiles", "port", "help");
+
     private final Settings settings;
     private NetworkTrace trace;
 
@@ -100,7 +102,7 @@ public final class NetLatProfiler implements InternalProfiler {
         JmhProfilerOptions.useJmhHelpFormat(parser, NetLatProfiler.class.getCanonicalName());
 
         OptionSpec<String> optStages = parser.accepts("stages",
-                        "Stages to report, comma-separated, any of " + stageNames() + ".")
+                        "Stages to report, comma-separated, any of " + String.join(",", stageNames()) + ".")
                 .withRequiredArg().withValuesSeparatedBy(',').ofType(String.class).describedAs("stage+")
                 .defaultsTo(stageNames());
         OptionSpec<String> optPercentiles = parser.accepts("percentiles",
@@ -111,7 +113,17 @@ public final class NetLatProfiler implements InternalProfiler {
                         "Only sockets whose local or remote port is this one (1..65535). Default: all sockets of the JVM.")
                 .withRequiredArg().ofType(String.class).describedAs("port");
 
-        OptionSet set = JmhProfilerOptions.parseInitLine(initLine == null ? "" : initLine, parser);
+        String line = initLine == null ? "" : initLine;
+        // jopt-simple reads an unknown "-colour=blue" as the short-option cluster "-c...", and says "c is not a
+        // recognized option": name the whole key instead
+        for (String part : line.split(";")) {
+            String key = part.contains("=") ? part.substring(0, part.indexOf('=')) : part;
+            if (!key.isEmpty() && !OPTIONS.contains(key)) {
+                throw new ProfilerException("netlat: unknown option '" + key + "'; valid options: "
+                        + String.join(", ", OPTIONS) + " (e.g. stages=SOCKET,QDISC;percentiles=50,99,99.9;port=8080)");
+            }
+        }
+        OptionSet set = JmhProfilerOptions.parseInitLine(line, parser);
         try {
             List<Stage> stages = parseStages(set.valuesOf(optStages));
             List<Double> percentiles = parsePercentiles(set.valuesOf(optPercentiles));

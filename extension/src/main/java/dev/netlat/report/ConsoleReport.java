@@ -73,8 +73,12 @@ public final class ConsoleReport {
                         Reports.nanos(s.p50Nanos()), Reports.nanos(s.p90Nanos()), Reports.nanos(s.p99Nanos()),
                         Reports.nanos(s.maxNanos())));
             } else {
+                List<String> lines = wrap(Reports.noNumbers(s), WIDTH - 22);
                 sb.append(String.format(Locale.ROOT, "   %-8s %8s  %s%n", s.name(),
-                        "AVAILABLE".equals(s.status()) ? "0" : "–", shorten(Reports.noNumbers(s), WIDTH - 22)));
+                        "AVAILABLE".equals(s.status()) ? "0" : "–", lines.get(0)));
+                for (String more : lines.subList(1, lines.size())) {
+                    sb.append(" ".repeat(22)).append(more).append('\n');
+                }
             }
         }
         TraceReport.Counters c = r.counters();
@@ -105,7 +109,21 @@ public final class ConsoleReport {
         return "p" + String.format(Locale.ROOT, "%s", p);
     }
 
-    private static String shorten(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    /** Splits text at spaces into lines of at most {@code width} characters (longer words stay whole). */
+    static List<String> wrap(String text, int width) {
+        List<String> out = new java.util.ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split(" ")) {
+            if (line.length() > 0 && line.length() + 1 + word.length() > width) {
+                out.add(line.toString());
+                line.setLength(0);
+            }
+            if (line.length() > 0) {
+                line.append(' ');
+            }
+            line.append(word);
+        }
+        out.add(line.toString());
+        return out;
     }
 }

@@ -28,10 +28,12 @@ public final class HtmlReport {
     /** File name of the page inside the report directory. */
     public static final String FILE_NAME = "index.html";
 
-    static final int PLOT_WIDTH = 420;
+    static final int PLOT_WIDTH = 540;
     static final int PLOT_HEIGHT = 40;
     static final int AXIS_HEIGHT = 14;
     static final int BINS_PER_DECADE = 10;
+    /** Room left and right of the plot for the first and last tick label. */
+    static final int PAD = 16;
 
     private HtmlReport() {
     }
@@ -189,7 +191,9 @@ public final class HtmlReport {
     private static void stages(StringBuilder h, TraceReport r) {
         List<TraceReport.StageStats> stages = Reports.stages(r);
         Axis axis = Axis.of(stages);
-        h.append("<table class=\"stages\">\n<thead><tr><th>stage</th><th>count</th><th>p50</th><th>p90</th>"
+        h.append("<table class=\"stages\">\n<colgroup><col class=\"c-stage\"><col class=\"c-n\">"
+                + "<col class=\"c-q\"><col class=\"c-q\"><col class=\"c-q\"><col class=\"c-q\"><col class=\"c-q\">"
+                + "<col class=\"c-plot\"></colgroup>\n<thead><tr><th>stage</th><th>count</th><th>p50</th><th>p90</th>"
                 + "<th>p99</th><th>p99.9</th><th>max</th><th class=\"plot\">distribution (log time axis)</th>"
                 + "</tr></thead>\n<tbody>\n");
         for (TraceReport.StageStats s : stages) {
@@ -205,7 +209,8 @@ public final class HtmlReport {
                 h.append("<td class=\"plot\">").append(histogram(s, key, axis)).append("</td>");
             } else {
                 h.append("<td class=\"n\">").append("AVAILABLE".equals(s.status()) ? "0" : "–").append("</td>")
-                        .append("<td colspan=\"6\" class=\"na\">").append(esc(Reports.noNumbers(s))).append("</td>");
+                        .append("<td colspan=\"6\" class=\"na\" title=\"").append(esc(Reports.noNumbers(s))).append("\">")
+                        .append(esc(Reports.noNumbers(s))).append("</td>");
             }
             h.append("</tr>\n");
         }
@@ -341,8 +346,9 @@ public final class HtmlReport {
         double bw = (double) w / bins.length;
         StringBuilder svg = new StringBuilder(4096);
         svg.append("<svg class=\"hist ").append(esc(key)).append("\" data-stage=\"").append(esc(key))
-                .append("\" xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(w + 16).append("\" height=\"")
-                .append(ph + AXIS_HEIGHT + 2).append("\" viewBox=\"-8 -1 ").append(w + 16).append(' ')
+                .append("\" xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(w + 2 * PAD).append("\" height=\"")
+                .append(ph + AXIS_HEIGHT + 2).append("\" viewBox=\"-").append(PAD).append(" -1 ").append(w + 2 * PAD)
+                .append(' ')
                 .append(ph + AXIS_HEIGHT + 2).append("\" role=\"img\"><title>").append(esc(s.name()))
                 .append(" latency histogram, ").append(s.count()).append(" samples</title>");
         // decade grid and labels
@@ -491,7 +497,10 @@ public final class HtmlReport {
             letter-spacing:0.03em; }
             td.n { text-align:right; font-variant-numeric: tabular-nums; white-space:nowrap; }
             td.alarm, .counter.alarm .v { color:var(--bad); font-weight:700; }
-            table.summary { width:100%; border:1px solid var(--line); border-radius:6px; margin-bottom:12px; }
+            table.summary { width:100%; border:1px solid var(--line); border-radius:6px; margin-bottom:12px; \
+            font-size:13px; }
+            table.summary th, table.summary td { padding:4px 8px; white-space:nowrap; }
+            .badge { white-space:nowrap; }
             table.summary a { color:#1d4ed8; text-decoration:none; font-weight:600; }
             .legend { margin:0 0 18px; color:#374151; } .legend summary { cursor:pointer; color:var(--muted); }
             .legend dl { display:grid; grid-template-columns:max-content 1fr; gap:2px 12px; margin:8px 0 0; }
@@ -508,9 +517,12 @@ public final class HtmlReport {
             color:#fff; background:var(--muted); }
             .badge.pass, li.pass .badge { background:var(--good); } .badge.fail, li.fail .badge { background:var(--bad); }
             .muted { color:var(--muted); }
-            table.stages { width:100%; margin:4px 0 10px; }
+            table.stages { width:100%; margin:4px 0 10px; table-layout:fixed; }
+            table.stages col.c-stage { width:104px; } table.stages col.c-n { width:76px; }
+            table.stages col.c-q { width:82px; } table.stages col.c-plot { width:auto; }
             table.stages tbody th { white-space:nowrap; font-weight:600; }
-            table.stages td.plot, table.stages th.plot { width:460px; padding:2px 6px; }
+            table.stages td.plot, table.stages th.plot { padding:2px 0 2px 12px; }
+            td.na { white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }
             td.na { color:var(--muted); font-style:italic; }
             .sw { display:inline-block; width:10px; height:10px; border-radius:2px; margin-right:6px; }
             .sw.socket, svg.socket .bar { background:var(--socket); fill:var(--socket); }

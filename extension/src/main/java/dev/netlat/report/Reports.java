@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * The JSON reports of a directory (as written by {@link ReportWriter}), read for the console and HTML reports, and
  * the number formats both use.
  *
- * @param reports  the reports, in the order the tests ran ({@code startedAt}, then file name)
+ * @param reports  the reports by test class, and in the order they ran within a class ({@code startedAt})
  * @param problems files that could not be read, one line each ({@code file: error})
  */
 public record Reports(List<TraceReport> reports, List<String> problems) {
@@ -53,7 +53,8 @@ public record Reports(List<TraceReport> reports, List<String> problems) {
                 problems.add(f.getFileName() + ": " + e.getMessage());
             }
         }
-        out.sort(Comparator.comparing((TraceReport r) -> r.startedAt() == null ? "" : r.startedAt())
+        out.sort(Comparator.comparing((TraceReport r) -> r.test().className() == null ? "" : r.test().className())
+                .thenComparing(r -> r.startedAt() == null ? "" : r.startedAt())
                 .thenComparing(Reports::testName));
         return new Reports(out, problems);
     }

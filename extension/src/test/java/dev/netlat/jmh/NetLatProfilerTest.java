@@ -85,9 +85,14 @@ class NetLatProfilerTest {
     void unknownOptionIsRejectedWithTheOptionList() {
         assertThatThrownBy(() -> parse("stages=SOCKET;colour=blue"))
                 .isInstanceOf(ProfilerException.class)
-                .hasMessageContaining("colour")
-                .hasMessageContaining("percentiles")
+                .hasMessageContaining("'colour'")
+                .hasMessageContaining("stages, percentiles, port")
                 .hasMessageContaining("port");
+    }
+
+    @Test
+    void missingValueIsRejected() {
+        assertThatThrownBy(() -> parse("stages")).isInstanceOf(ProfilerException.class).hasMessageContaining("stages");
     }
 
     @Test

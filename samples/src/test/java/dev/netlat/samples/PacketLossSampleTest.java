@@ -39,14 +39,15 @@ import org.junit.jupiter.api.Test;
  *       the first thing to print when a test got slow for no visible reason.</li>
  *   <li>{@code assertThat(trace).hasNoRetransmits()} is the assertion to put in a test that must not see loss; its
  *       failure message carries the counts and the events (printed below).</li>
- *   <li>Loss shows in ACK latency (a write is only acknowledged once its retransmitted copy arrived), not in
- *       SOCKET/TOTAL, which end when the first copy left: retransmitted copies are never latency samples.</li>
+ *   <li>Loss shows in ACK latency (a write is only acknowledged once its retransmitted copy arrived) and, for the
+ *       writes behind it, in SOCKET (TCP shrinks its congestion window after a loss, so later data waits in the
+ *       socket). Retransmitted copies themselves are never latency samples.</li>
  * </ul>
  */
 @TraceNetwork
 class PacketLossSampleTest {
 
-    private static final int PAYLOAD = 512 * 1024;
+    private static final int PAYLOAD = 2 * 1024 * 1024;
     private static final int WRITE = 16 * 1024;
     private static final Duration MAX_TIME = Duration.ofSeconds(30);
 

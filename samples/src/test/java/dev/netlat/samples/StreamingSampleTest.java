@@ -64,14 +64,16 @@ class StreamingSampleTest {
             assertThat(bulk.bytes()).isEqualTo((long) bulkWrites * 32 * 1024);
             // ... the chatty one both directions: each ping and its echo.
             assertThat(chatty.writes()).isGreaterThanOrEqualTo(2L * pings);
-            assertThat(trace.writes()).isEqualTo(bulk.writes() + chatty.writes());
+            // The whole trace: both connections (and whatever else this JVM wrote meanwhile).
+            assertThat(trace.writes()).isGreaterThanOrEqualTo(bulk.writes() + chatty.writes());
 
-            // Each connection against its own budget. The ping-pong writes are tiny and never wait for buffer
-            // space; the bulk writes are 32 KiB, i.e. several packets, and wait whenever the send buffer is full.
+            // Each connection on its own. The ping-pong writes are tiny and never wait for buffer space: a tight
+            // tail budget holds. The bulk writes are 32 KiB and wait whenever the send buffer is full, i.e. whenever
+            // the reader falls behind: their SOCKET time is the reader's speed, not the network's.
             assertThat(chatty.latency(Stage.SOCKET)).p99Below(Duration.ofMillis(20));
-            assertThat(bulk.latency(Stage.TOTAL)).p90Below(Duration.ofMillis(50));
-            assertThat(bulk).hasNoRetransmits();
-            assertThat(chatty).hasNoRetransmits();
+            assertThat(bulk.latency(Stage.SOCKET).p50()).isGreaterThan(chatty.latency(Stage.SOCKET).p50());
+            HttpClientSampleTest.assertNothingLost(bulk);
+            HttpClientSampleTest.assertNothingLost(chatty);
 
             System.out.printf("bulk   (port %5d): %s%n", bulkSink.port(), bulk.latency(Stage.SOCKET).summary());
             System.out.printf("chatty (port %5d): %s%n", echo.port(), chatty.latency(Stage.SOCKET).summary());
@@ -80,12 +82,16 @@ class StreamingSampleTest {
 
     /**
      * The whole test narrowed to {@link #STREAM_PORT}: the second connection (to a port the kernel picks) is not
-     * part of this trace at all, so the counters and the budget only see the stream.
+     * part of this trace at all, so the counters and the budgets only see the stream.
+     *
+     * <p>Budgeting a bulk stream: its SOCKET tail is set by the reader (when it falls behind, the receive window
+     * closes and writes wait in the socket; on a busy machine that is tens of milliseconds), so budget the median
+     * there, and the tail of the per-packet DEVICE stage, which the reader does not influence.
      */
     @Test
     @TraceNetwork(ports = STREAM_PORT)
-    @LatencyBudget(stage = Stage.SOCKET, percentile = 99, below = "50ms")
-    @LatencyBudget(stage = Stage.TOTAL, percentile = 99, below = "50ms")
+    @LatencyBudget(stage = Stage.SOCKET, percentile = 50, below = "50ms")
+    @LatencyBudget(stage = Stage.DEVICE, percentile = 90, below = "5ms")
     void narrowedToOnePort(NetworkTrace trace) throws Exception {
         try (Sink sink = Sink.start(STREAM_PORT); Sink other = Sink.start(0)) {
             long deadline = System.nanoTime() + MAX_TIME.toNanos();
@@ -97,7 +103,7 @@ class StreamingSampleTest {
             // Only the STREAM_PORT connection is in the trace: exactly our writes, not the other connection's.
             assertThat(trace.writes()).isEqualTo(writes);
             assertThat(trace.bytes()).isEqualTo((long) writes * 8 * 1024);
-            assertThat(trace).hasNoRetransmits().hasNoDrops();
+            HttpClientSampleTest.assertNothingLost(trace);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.netlat.samples.jmh;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.Collection;
 import java.util.Map;
@@ -52,10 +53,16 @@ class JmhProfilerSampleTest {
 
         assertThat(results).hasSize(1);
         RunResult run = results.iterator().next();
-        System.out.printf("%s: %.2f %s per round trip%n", run.getParams().getBenchmark(),
+        System.out.printf("%s (size=64): %.2f %s%n", run.getParams().getBenchmark(),
                 run.getPrimaryResult().getScore(), run.getPrimaryResult().getScoreUnit());
         Map<String, Result> secondary = run.getSecondaryResults();
         secondary.forEach((name, r) -> System.out.printf("  %-28s %12.3f %s%n", name, r.getScore(), r.getScoreUnit()));
         assertThat(secondary.keySet()).as("netlat's secondary metrics").anyMatch(k -> k.startsWith("netlat"));
+        // Per operation: the client's request and the echo server's reply, two writes. A benchmark whose writes per
+        // operation change between versions changed its I/O pattern (split or coalesced writes), whatever its score.
+        Result writesPerOp = secondary.get("netlat.writes.norm");
+        if (writesPerOp != null) {
+            assertThat(writesPerOp.getScore()).isCloseTo(2.0, within(0.1));
+        }
     }
 }

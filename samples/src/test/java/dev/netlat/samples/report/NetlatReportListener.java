@@ -68,7 +68,7 @@ public class NetlatReportListener implements TestExecutionListener {
                 + " (per-stage tables: -Dnetlat.demo=true)\n");
         for (TraceReport r : reports.reports()) {
             TraceReport.StageStats total = r.stages() == null ? null : r.stages().get("total");
-            sb.append(String.format(Locale.ROOT, "  %-58s TOTAL p99 %-8s retransmits %d, budgets failed %d%n",
+            sb.append(String.format(Locale.ROOT, "  %-62s TOTAL p99 %-8s retransmits %d, budgets failed %d%n",
                     Reports.testName(r), total == null ? "–" : Reports.nanos(total.p99Nanos()),
                     r.counters() == null ? 0 : r.counters().retransmits(), Reports.failedBudgets(r)));
         }
