@@ -231,9 +231,8 @@ public final class Engine {
             bpf.bpf_link__destroy(l);
         }
         links.clear();
-        if (global != null) {
-            Libc.INSTANCE.munmap(global, globalSize);
-        }
+        // the mapping of the global data is deliberately kept: other threads may still be reading results from it
+        // (a shutdown hook runs while the application's threads do), and it goes with the process
         if (object != null) {
             bpf.bpf_object__close(object);
         }
