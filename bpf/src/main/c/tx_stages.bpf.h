@@ -23,6 +23,20 @@
 #define SB_VAL_MASK ((1ULL << 56) - 1)
 #define NO_PACKET 0xffffffffU
 
+/* The write in progress of this thread (msghdr, socket): lets later loop rounds of a write skip the socket lookup.
+ * Task-local, not per-CPU: a write can sleep and resume on another CPU. */
+struct call_cache {
+	__u64 msg;
+	__u64 sk;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct call_cache);
+} current_call SEC(".maps");
+
 struct sbuf {
 	__u32 n;
 	__u32 pad;
@@ -358,7 +372,14 @@ static __always_inline void freshen(struct sock_state *s, __u32 epoch, __u32 snd
 SEC("tp_btf/tcp_sendmsg_locked")
 int BPF_PROG(nl_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff *skb, int size_goal)
 {
-	if (!G.active || !in_scope())
+	if (!G.active)
+		return 0;
+	/* the hook fires once per loop round of a write: later rounds of the same write stop here, cheaply */
+	struct call_cache *cc = bpf_task_storage_get(&current_call, bpf_get_current_task_btf(), 0,
+						     BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (cc && cc->msg == (__u64)msg && cc->sk == (__u64)sk)
+		return 0;
+	if (!in_scope())
 		return 0;
 	struct sock_state *s = sock_state_of(sk);
 	if (!s)
@@ -374,6 +395,10 @@ int BPF_PROG(nl_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff *sk
 	s->call_start = now;
 	s->call_seq0 = seq0;
 	bpf_spin_unlock(&s->lock);
+	if (cc) {
+		cc->msg = (__u64)msg;
+		cc->sk = (__u64)sk;
+	}
 	record_pending(&pd);
 	return 0;
 }
@@ -383,6 +408,9 @@ int BPF_PROG(nl_send_length, struct sock *sk, int ret, int flags)
 {
 	if (!G.active)
 		return 0;
+	struct call_cache *cc = bpf_task_storage_get(&current_call, bpf_get_current_task_btf(), 0, 0);
+	if (cc && cc->sk == (__u64)sk)
+		cc->msg = 0; /* the write is over: the next one may reuse the same msghdr address */
 	struct sock_state *s = sock_state_of(sk);
 	if (!s || !s->call_msg)
 		return 0;
@@ -577,7 +605,6 @@ static __always_inline void device_done(struct sk_buff *skb)
 		return;
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch;
-	struct sbuf b = {};
 	bpf_spin_lock(&s->lock);
 	if (s->epoch == epoch) {
 		for (int i = 0; i < P_SLOTS; i++) {
@@ -591,7 +618,8 @@ static __always_inline void device_done(struct sk_buff *skb)
 		}
 	}
 	bpf_spin_unlock(&s->lock);
-	settle(skkey, &b);
+	/* no settle() here: DEVICE/TOTAL samples carry their own times and are taken at the ACK (or the end of the
+	 * next write), which halves the work on this per-packet path */
 }
 
 SEC("tp_btf/netif_rx")
