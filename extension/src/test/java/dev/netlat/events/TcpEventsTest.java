@@ -208,6 +208,29 @@ class TcpEventsTest {
         throw new AssertionError("nstat has no " + name + ": " + out);
     }
 
+    /** Issue 7 point 3, the event buffer: events beyond the limit are counted, never silently gone. */
+    @Test
+    void eventsBeyondTheLimitAreCounted() throws Exception {
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = probe.getLocalPort();
+        }
+        NetworkTrace trace;
+        try (NetworkTrace t = NetworkTracer.start(dev.netlat.TraceOptions.defaults().eventLimit(2))) {
+            trace = t;
+            for (int i = 0; i < 5; i++) {
+                try (Socket refused = new Socket()) {
+                    refused.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), closedPort), 2000);
+                } catch (ConnectException expected) {
+                    // each refused connect is one RESET_RECEIVED event
+                }
+            }
+        }
+        assertThat(trace.resetsReceived()).isEqualTo(5);
+        assertThat(trace.events()).hasSize(2);
+        assertThat(trace.eventsNotKept()).as("events that did not fit the limit").isEqualTo(3);
+    }
+
     @Test
     void cleanLoopbackExchangeHasNoRetransmitsOrDropsAndSmallRtt() throws Exception {
         NetworkTrace trace;
