@@ -28,6 +28,7 @@
 struct call_cache {
 	__u64 msg;
 	__u64 sk;
+	__u64 epoch; /* a cache entry of an earlier tracing period never matches */
 };
 
 struct {
@@ -377,7 +378,7 @@ int BPF_PROG(nl_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff *sk
 	/* the hook fires once per loop round of a write: later rounds of the same write stop here, cheaply */
 	struct call_cache *cc = bpf_task_storage_get(&current_call, bpf_get_current_task_btf(), 0,
 						     BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (cc && cc->msg == (__u64)msg && cc->sk == (__u64)sk)
+	if (cc && cc->msg == (__u64)msg && cc->sk == (__u64)sk && cc->epoch == G.epoch)
 		return 0;
 	if (!in_scope())
 		return 0;
@@ -398,6 +399,7 @@ int BPF_PROG(nl_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff *sk
 	if (cc) {
 		cc->msg = (__u64)msg;
 		cc->sk = (__u64)sk;
+		cc->epoch = epoch;
 	}
 	record_pending(&pd);
 	return 0;
@@ -406,11 +408,12 @@ int BPF_PROG(nl_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff *sk
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(nl_send_length, struct sock *sk, int ret, int flags)
 {
-	if (!G.active)
-		return 0;
+	/* the write is over, also when no window is open any more: the next write may reuse the msghdr address */
 	struct call_cache *cc = bpf_task_storage_get(&current_call, bpf_get_current_task_btf(), 0, 0);
 	if (cc && cc->sk == (__u64)sk)
-		cc->msg = 0; /* the write is over: the next one may reuse the same msghdr address */
+		cc->msg = 0;
+	if (!G.active)
+		return 0;
 	struct sock_state *s = sock_state_of(sk);
 	if (!s || !s->call_msg)
 		return 0;
