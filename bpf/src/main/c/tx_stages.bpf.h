@@ -442,14 +442,15 @@ int BPF_PROG(nl_send_length, struct sock *sk, int ret, int flags)
 	}
 	bpf_spin_unlock(&s->lock);
 	record_pending(&pd);
-	if (wrote) {
-		count(s->lport, s->rport, NL_C_WRITES, 1);
-		count(s->lport, s->rport, NL_C_BYTES, ret);
-	}
+	/* entered before the write is counted: a reader that sees the write in writes() then waits for its stages */
 	if (pushed) {
 		__sync_fetch_and_add(&G.entered[NL_HIST_SOCKET], 1);
 		__sync_fetch_and_add(&G.entered[NL_HIST_TOTAL], 1);
 		__sync_fetch_and_add(&G.entered[NL_HIST_ACK], 1);
+	}
+	if (wrote) {
+		count(s->lport, s->rport, NL_C_WRITES, 1);
+		count(s->lport, s->rport, NL_C_BYTES, ret);
 	}
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_WRITE_RING], 1);
@@ -518,15 +519,15 @@ int BPF_PROG(nl_dev_queue, struct sk_buff *skb)
 	}
 	bpf_spin_unlock(&s->lock);
 	record_pending(&pd);
-	if (pushed || overflow) {
-		count(s->lport, s->rport, NL_C_PACKETS, 1);
-		if (noq)
-			count(s->lport, s->rport, NL_C_NOQUEUE_PACKETS, 1);
-	}
 	if (pushed) {
 		__sync_fetch_and_add(&G.entered[NL_HIST_QDISC], 1);
 		__sync_fetch_and_add(&G.entered[NL_HIST_DEVICE], 1);
 		__sync_fetch_and_add(&G.entered[NL_HIST_RTT], 1);
+	}
+	if (pushed || overflow) {
+		count(s->lport, s->rport, NL_C_PACKETS, 1);
+		if (noq)
+			count(s->lport, s->rport, NL_C_NOQUEUE_PACKETS, 1);
 	}
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_PKT_RING], 1);

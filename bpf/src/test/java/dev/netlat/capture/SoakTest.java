@@ -83,7 +83,10 @@ class SoakTest {
                             Thread.onSpinWait();
                         }
                         assertThat(trace.writes()).as("window %d", windows).isEqualTo(expected);
-                        assertThat(trace.latency(Stage.SOCKET).count()).as("window %d", windows).isEqualTo(expected);
+                        assertThat(trace.latency(Stage.SOCKET).count())
+                                .as("window %d: SOCKET samples (lost %s, ACK %d)", windows, trace.lostEventsByCause(),
+                                        trace.latency(Stage.ACK).count())
+                                .isEqualTo(expected);
                         assertThat(trace.lostEvents()).as("window %d lost %s", windows, trace.lostEventsByCause()).isZero();
                     }
                 }
