@@ -16,7 +16,7 @@ int main(void)
 	OFF(completed); OFF(sum_ns); OFF(drops_by_reason); OFF(hist); OFF(events);
 	EV(ts_ns); EV(kind); EV(detail); EV(seq); EV(family); EV(lport); EV(rport); EV(saddr); EV(daddr);
 	K(NL_HISTS); K(NL_SLOTS); K(NL_SUB_BITS); K(NL_MAX_EXP); K(NL_COUNTERS); K(NL_LOST_CAUSES); K(NL_DROP_REASONS);
-	K(NL_EVENTS); K(NL_PK_HIST); K(NL_PK_SUM); K(NL_PK_COUNTER);
+	K(NL_EVENTS); K(NL_PK_HIST); K(NL_PK_COUNTER);
 	/* struct bpf_prog_info, as this machine's uapi header has it; Java reads the per-program counters with it */
 	printf("prog_info.size=%zu\n", sizeof(struct bpf_prog_info));
 	printf("prog_info.run_time_ns=%zu\n", offsetof(struct bpf_prog_info, run_time_ns));

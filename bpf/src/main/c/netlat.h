@@ -52,7 +52,7 @@
 #define NL_L_PKT_RING     1 /* too many packets in flight on one socket */
 #define NL_L_SOCKS_FULL   2 /* the socket table is full */
 #define NL_L_PORT_FULL    3 /* the per-port table is full (port views incomplete) */
-#define NL_L_TXSKB_FULL   4 /* the in-flight skb table is full */
+#define NL_L_UNUSED_4     4 /* unused: tx_skbs is an LRU map; an evicted skb shows up as NL_L_NO_DONE */
 #define NL_L_NO_PACKET    5 /* a write's packet was never seen */
 #define NL_L_NO_XMIT      6 /* a packet reached the device without net_dev_start_xmit being seen */
 #define NL_L_NO_DONE      7 /* a packet was ACKed without the device-done event being seen */
@@ -70,7 +70,6 @@
 
 /* Per-port statistics key kinds (port_stats map): histogram buckets, sums, counters. */
 #define NL_PK_HIST    0  /* + hist id, bucket = histogram bucket */
-#define NL_PK_SUM     8  /* + hist id, bucket = 0 */
 #define NL_PK_COUNTER 16 /* + counter id, bucket = 0 */
 #define NL_PK_DROP_REASON 64 /* bucket = drop reason */
 

@@ -25,7 +25,7 @@ final class Counter {
         "packet ring full (too many packets in flight on one socket)",
         "socket table full (netlat.maps.sockets)",
         "port table full (netlat.maps.portStats): port views incomplete",
-        "in-flight skb table full (netlat.maps.inflightSkbs)",
+        null, // unused: an skb evicted from the in-flight table shows up as "device-done of a packet not seen"
         "packet of a write not seen",
         "net_dev_start_xmit of a packet not seen",
         "device-done of a packet not seen",

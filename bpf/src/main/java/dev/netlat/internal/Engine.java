@@ -283,6 +283,15 @@ public final class Engine {
         return dropReasons;
     }
 
+    /** A drop reason's name from this kernel's BTF, e.g. NETFILTER_DROP; values past the table are folded. */
+    String dropReasonName(int value) {
+        if (value >= Layout.INSTANCE.get("const.NL_DROP_REASONS") - 1) {
+            return "OTHER(>=" + value + ")";
+        }
+        String name = dropReasons.get(value);
+        return name != null ? name : "REASON_" + value;
+    }
+
     /** The ids of the loaded programs, for leak checks. */
     public List<Integer> programIds() {
         List<Integer> ids = new ArrayList<>();

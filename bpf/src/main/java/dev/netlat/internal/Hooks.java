@@ -44,10 +44,6 @@ final class Hooks {
         return NEEDS.get(stage);
     }
 
-    /** RTT needs the packet and ACK hooks. */
-    static Set<String> rttNeeds() {
-        return Set.of(DEV_QUEUE, TCP_PROBE);
-    }
 
     /** Tracepoints treated as missing although the kernel has them: {@code -Dnetlat.hooks.disable=a,b} (a testing aid). */
     static Set<String> forcedMissing() {

@@ -144,11 +144,7 @@ class SnapshotView implements NetworkView {
     }
 
     private String reasonName(int value) {
-        String name = engine.dropReasons().get(value);
-        if (value >= diff.drops.length - 1) {
-            return "OTHER(>=" + value + ")";
-        }
-        return name != null ? name : "REASON_" + value;
+        return engine.dropReasonName(value);
     }
 
     @Override

@@ -85,12 +85,12 @@ final class TraceWindow implements NetworkTrace {
         Instant wallNow = Instant.now();
         for (long i = now.eventHead - keep; i < now.eventHead; i++) {
             long off = base + (i & (capacity - 1)) * size;
-            out.add(decodeEvent(g, off, l, monoNow, wallNow));
+            out.add(decodeEvent(engine, g, off, l, monoNow, wallNow));
         }
         return List.copyOf(out);
     }
 
-    private static NetworkEvent decodeEvent(Pointer g, long off, Layout l, long monoNow, Instant wallNow) {
+    private static NetworkEvent decodeEvent(Engine engine, Pointer g, long off, Layout l, long monoNow, Instant wallNow) {
         long ts = g.getLong(off + l.get("event.ts_ns"));
         int kind = g.getInt(off + l.get("event.kind"));
         int detail = g.getInt(off + l.get("event.detail"));
@@ -104,7 +104,7 @@ final class TraceWindow implements NetworkTrace {
                 ? NetworkEvent.Kind.values()[kind] : NetworkEvent.Kind.DROP;
         String det = switch (k) {
             case RETRANSMIT -> detail < RetransmitKind.values().length ? RetransmitKind.values()[detail].name() : "";
-            case DROP -> EventDetail.dropReason(detail);
+            case DROP -> engine.dropReasonName(detail);
             default -> "";
         };
         Instant when = wallNow.minusNanos(monoNow - ts);
@@ -317,7 +317,7 @@ final class TraceWindow implements NetworkTrace {
         Map<String, Long> out = new LinkedHashMap<>();
         for (int i = 0; i < d.lost.length && i < Counter.LOST_CAUSES.length; i++) {
             if (d.lost[i] != 0) {
-                out.put(Counter.LOST_CAUSES[i], d.lost[i]);
+                out.put(Counter.LOST_CAUSES[i] != null ? Counter.LOST_CAUSES[i] : "cause " + i, d.lost[i]);
             }
         }
         if (d.recursionMisses != 0) {
@@ -332,10 +332,6 @@ final class TraceWindow implements NetworkTrace {
         return Math.max(0, v.diff.eventHead - v.events.size());
     }
 
-    /** Samples given up because their socket closed (or tracing restarted) first: not lost, just never completed. */
-    long incompleteSamples() {
-        return view(false).diff.counters[Counter.INCOMPLETE];
-    }
 
     @Override
     public Duration elapsed() {
