@@ -16,6 +16,10 @@ int main(void)
 	OFF(completed); OFF(sum_ns); OFF(drops_by_reason); OFF(hist); OFF(events);
 	EV(ts_ns); EV(kind); EV(detail); EV(seq); EV(family); EV(lport); EV(rport); EV(saddr); EV(daddr);
 	K(NL_HISTS); K(NL_SLOTS); K(NL_SUB_BITS); K(NL_MAX_EXP); K(NL_COUNTERS); K(NL_LOST_CAUSES); K(NL_DROP_REASONS);
+	printf("knob.target_tgid=%zu\nknob.writes_in_flight=%zu\nknob.packets_in_flight=%zu\nsize.knobs=%zu\n",
+	       offsetof(struct nl_knobs, target_tgid), offsetof(struct nl_knobs, writes_in_flight),
+	       offsetof(struct nl_knobs, packets_in_flight), sizeof(struct nl_knobs));
+	K(NL_W_SLOTS); K(NL_P_SLOTS);
 	K(NL_EVENTS); K(NL_PK_HIST); K(NL_PK_COUNTER);
 	/* struct bpf_prog_info, as this machine's uapi header has it; Java reads the per-program counters with it */
 	printf("prog_info.size=%zu\n", sizeof(struct bpf_prog_info));

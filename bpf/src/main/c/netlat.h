@@ -87,6 +87,18 @@ struct nl_event {
 	__u8 daddr[16];
 };
 
+/* Knobs Java sets in .rodata before load (const volatile: the verifier sees them as constants). */
+struct nl_knobs {
+	__u32 target_tgid;       /* trace sockets written by this process; 0 = any process */
+	__u32 writes_in_flight;  /* per socket, at most NL_W_SLOTS: writes followed at once */
+	__u32 packets_in_flight; /* per socket, at most NL_P_SLOTS: packets followed at once */
+	__u32 pad;
+};
+
+/* Per-socket ring sizes (the most the knobs above may ask for); powers of two. */
+#define NL_W_SLOTS 2048
+#define NL_P_SLOTS 512
+
 struct nl_port_key {
 	__u16 lport;
 	__u16 rport;

@@ -14,7 +14,11 @@
 #include "netlat.h"
 
 /* Knobs set by the loader before load. */
-const volatile __u32 target_tgid = 0; /* trace sockets written by this process; 0 = any process */
+const volatile struct nl_knobs knobs = {
+	.target_tgid = 0,
+	.writes_in_flight = NL_W_SLOTS,
+	.packets_in_flight = NL_P_SLOTS,
+};
 
 /* The only variable in .bss, so it sits at offset 0 of the map Java mmaps. */
 struct nl_global G = {};
@@ -40,7 +44,7 @@ struct {
 
 static __always_inline bool in_scope(void)
 {
-	return !target_tgid || (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+	return !knobs.target_tgid || (bpf_get_current_pid_tgid() >> 32) == knobs.target_tgid;
 }
 
 static __always_inline struct traced *traced_of(const struct sock *sk)
@@ -67,9 +71,8 @@ static __always_inline struct traced *trace_socket(const struct sock *sk, bool l
 	return bpf_map_lookup_elem(&traced_socks, &key);
 }
 
-/* Ring sizes of the per-socket state; powers of two. */
-#define W_SLOTS 2048
-#define P_SLOTS 512
+#define W_SLOTS NL_W_SLOTS
+#define P_SLOTS NL_P_SLOTS
 #define W_MASK (W_SLOTS - 1)
 #define P_MASK (P_SLOTS - 1)
 

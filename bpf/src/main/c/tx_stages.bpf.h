@@ -147,9 +147,11 @@ static __always_inline int work_left(struct sock_state *s)
 {
 	if (s->e_x != s->p_x || s->e_d != s->p_d || s->e_a != s->p_a)
 		return 1;
-	if (s->scan != s->p_tail) {
-		if (s->w_q != s->w_tail)
+	if (s->w_q != s->w_tail) {
+		/* a write waits for its packet: there are packets to look at, or it was queued unrecorded */
+		if (s->scan != s->p_tail || !after(s->w[s->w_q & W_MASK].end, s->q_max))
 			return 1;
+	} else if (s->scan != s->p_tail) {
 		__u32 frontier = s->call_msg ? s->call_seq0 : s->q_max;
 		if (!after(s->p[s->scan & P_MASK].end, frontier))
 			return 1;
@@ -286,7 +288,7 @@ static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 		__u32 pidx = s->w[oldest & W_MASK].pidx;
 		limit = pidx == NO_PACKET ? s->p_head : pidx;
 	}
-	for (int i = 0; i < P_SLOTS; i++) {
+	for (int i = 0; i < 32; i++) {
 		if (s->p_head == s->p_tail || (__s32)(s->p_head - limit) >= 0 || (__s32)(s->p_head - s->e_a) >= 0 ||
 		    (__s32)(s->p_head - s->e_x) >= 0 || (__s32)(s->p_head - s->e_d) >= 0)
 			break;
@@ -313,18 +315,27 @@ __noinline int resolve_round(__u64 key, struct sbuf *b)
 	return more;
 }
 
-__noinline int settle(__u64 key, struct sbuf *b)
+struct settle_ctx {
+	__u64 key;
+	struct sbuf *b;
+};
+
+static long settle_step(__u64 i, struct settle_ctx *c)
+{
+	return resolve_round(c->key, c->b) ? 0 : 1;
+}
+
+/* Resolves everything that can be resolved now. A round takes at most SBUF - 3 samples; bpf_loop bounds the rounds
+ * high enough for full rings (W_SLOTS writes with three samples each) at a verifier cost independent of the bound. */
+#define SETTLE_ROUNDS (W_SLOTS * 3 / (SBUF - 3) + P_SLOTS * 3 / (SBUF - 3) + 16)
+
+__noinline int settle(__u64 key, __u16 lport, __u16 rport, struct sbuf *b)
 {
 	if (!b)
 		return 0;
-	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
-	if (!s)
-		return 0;
-	sb_record(s->lport, s->rport, b);
-	for (int round = 0; round < 128; round++) {
-		if (!resolve_round(key, b))
-			break;
-	}
+	sb_record(lport, rport, b);
+	struct settle_ctx c = { .key = key, .b = b };
+	bpf_loop(SETTLE_ROUNDS, settle_step, &c, 0);
 	return 0;
 }
 
@@ -428,7 +439,7 @@ int BPF_PROG(nl_send_length, struct sock *sk, int ret, int flags)
 		if (ret > 0) {
 			wrote = true;
 			__u32 busy_d = s->w_tail - s->w_d, busy_a = s->w_tail - s->w_a;
-			if ((busy_d > busy_a ? busy_d : busy_a) >= W_SLOTS) {
+			if ((busy_d > busy_a ? busy_d : busy_a) >= knobs.writes_in_flight) {
 				overflow = true;
 			} else {
 				struct wslot *W = &s->w[s->w_tail & W_MASK];
@@ -454,7 +465,7 @@ int BPF_PROG(nl_send_length, struct sock *sk, int ret, int flags)
 	}
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_WRITE_RING], 1);
-	settle(s->key, &b);
+	settle(s->key, s->lport, s->rport, &b);
 	return 0;
 }
 
@@ -500,7 +511,7 @@ int BPF_PROG(nl_dev_queue, struct sk_buff *skb)
 	if (after(end, s->q_max)) { /* first transmission of (some of) these bytes */
 		__u32 first = after(s->q_max, seq) ? s->q_max : seq;
 		s->q_max = end;
-		if (s->p_tail - s->p_head >= P_SLOTS) {
+		if (s->p_tail - s->p_head >= knobs.packets_in_flight) {
 			overflow = true;
 		} else {
 			__u32 i = s->p_tail & P_MASK;
@@ -535,6 +546,131 @@ int BPF_PROG(nl_dev_queue, struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * Loops over packets run a few steps inline, under the lock the event already holds (the common case is one or two
+ * packets), and continue, when there is more, in rounds of a global function that takes the lock again. The
+ * verifier then checks a short loop per program instead of unrolling P_SLOTS iterations in each: this is what keeps
+ * the first start() fast.
+ */
+#define STEPS_INLINE 4
+#define STEPS_ROUND 32
+#define STEP_ROUNDS (P_SLOTS / STEPS_ROUND + 1)
+
+/* Stamps the packets an skb ending at `end` starts handing to the driver (t_xmit, first segment).
+ * Returns whether more remain. */
+static __always_inline int xmit_first_steps(struct sock_state *s, __u32 end, __u64 now, int max)
+{
+	for (int i = 0; i < max; i++) {
+		if (s->p_x == s->p_tail)
+			return 0;
+		struct pslot *P = &s->p[s->p_x & P_MASK];
+		if (!before(P->seq, end))
+			return 0;
+		if (!P->t_xmit)
+			P->t_xmit = now;
+		s->p_x++;
+	}
+	return s->p_x != s->p_tail && before(s->p[s->p_x & P_MASK].seq, end);
+}
+
+/* Stamps the packets whose last byte an skb ending at `end` hands to the driver (t_xlast: tbf splits GSO skbs). */
+static __always_inline int xmit_last_steps(struct sock_state *s, __u32 end, __u64 now, int max)
+{
+	for (int i = 0; i < max; i++) {
+		if (s->p_xl == s->p_x)
+			return 0;
+		struct pslot *P = &s->p[s->p_xl & P_MASK];
+		if (after(P->end, end))
+			return 0;
+		if (!P->t_xlast)
+			P->t_xlast = now;
+		s->p_xl++;
+	}
+	return s->p_xl != s->p_x && !after(s->p[s->p_xl & P_MASK].end, end);
+}
+
+/* One loop per call (`last` picks which): two loops in a row would multiply the verifier's states. */
+__noinline int xmit_round(__u64 key, __u32 end, __u64 now, int last)
+{
+	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
+	if (!s)
+		return 0;
+	__u32 epoch = G.epoch;
+	int more = 0;
+	bpf_spin_lock(&s->lock);
+	if (s->epoch == epoch)
+		more = last ? xmit_last_steps(s, end, now, STEPS_ROUND) : xmit_first_steps(s, end, now, STEPS_ROUND);
+	bpf_spin_unlock(&s->lock);
+	return more;
+}
+
+/* Marks packets up to `end` done by the device. Returns whether more remain. */
+static __always_inline int done_steps(struct sock_state *s, __u32 end, __u64 now, int max)
+{
+	for (int i = 0; i < max; i++) {
+		if (s->p_d == s->p_x)
+			return 0;
+		struct pslot *P = &s->p[s->p_d & P_MASK];
+		if (after(P->end, end))
+			return 0;
+		P->t_done = now;
+		s->p_d++;
+	}
+	return s->p_d != s->p_x && !after(s->p[s->p_d & P_MASK].end, end);
+}
+
+__noinline int done_round(__u64 key, __u32 end, __u64 now)
+{
+	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
+	if (!s)
+		return 0;
+	__u32 epoch = G.epoch;
+	int more = 0;
+	bpf_spin_lock(&s->lock);
+	if (s->epoch == epoch)
+		more = done_steps(s, end, now, STEPS_ROUND);
+	bpf_spin_unlock(&s->lock);
+	return more;
+}
+
+/*
+ * Marks packets covered by the cumulative ACK `ack` as ACKed. An ACKed packet is past the device: stages whose
+ * events were not seen are given up in resolve(). Returns whether more remain.
+ */
+static __always_inline int ack_steps(struct sock_state *s, __u32 ack, __u64 now, int max)
+{
+	for (int i = 0; i < max; i++) {
+		if (s->p_a == s->p_tail)
+			return 0;
+		struct pslot *P = &s->p[s->p_a & P_MASK];
+		if (after(P->end, ack))
+			return 0;
+		P->t_ack = now;
+		if (s->p_x == s->p_a)
+			s->p_x++;
+		if (s->p_xl == s->p_a)
+			s->p_xl++;
+		if (s->p_d == s->p_a)
+			s->p_d++;
+		s->p_a++;
+	}
+	return s->p_a != s->p_tail && !after(s->p[s->p_a & P_MASK].end, ack);
+}
+
+__noinline int ack_round(__u64 key, __u32 ack, __u64 now)
+{
+	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
+	if (!s)
+		return 0;
+	__u32 epoch = G.epoch;
+	int more = 0;
+	bpf_spin_lock(&s->lock);
+	if (s->epoch == epoch)
+		more = ack_steps(s, ack, now, STEPS_ROUND);
+	bpf_spin_unlock(&s->lock);
+	return more;
+}
+
 SEC("tp_btf/net_dev_start_xmit")
 int BPF_PROG(nl_start_xmit, struct sk_buff *skb, struct net_device *dev)
 {
@@ -554,34 +690,25 @@ int BPF_PROG(nl_start_xmit, struct sk_buff *skb, struct net_device *dev)
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
 	struct pending pd = {};
 	bool first = false;
+	int more = 0, more_last = 0;
 	bpf_spin_lock(&s->lock);
 	freshen(s, epoch, nxt, &pd);
 	if (after(end, s->x_max)) {
 		s->x_max = end;
 		first = true;
-		for (int i = 0; i < P_SLOTS; i++) {
-			if (s->p_x == s->p_tail)
-				break;
-			struct pslot *P = &s->p[s->p_x & P_MASK];
-			if (!before(P->seq, end))
-				break;
-			if (!P->t_xmit)
-				P->t_xmit = now;
-			s->p_x++;
-		}
-		for (int i = 0; i < P_SLOTS; i++) {
-			if (s->p_xl == s->p_x)
-				break;
-			struct pslot *P = &s->p[s->p_xl & P_MASK];
-			if (after(P->end, end))
-				break;
-			if (!P->t_xlast)
-				P->t_xlast = now;
-			s->p_xl++;
-		}
+		more = xmit_first_steps(s, end, now, STEPS_INLINE);
+		more_last = !more && xmit_last_steps(s, end, now, STEPS_INLINE);
 	}
 	bpf_spin_unlock(&s->lock);
 	record_pending(&pd);
+	/* rare: an skb that covers more packets than the inline steps took */
+	if (more) {
+		for (int r = 0; more && r < STEP_ROUNDS; r++)
+			more = xmit_round(s->key, end, now, 0);
+		more_last = 1;
+	}
+	for (int r = 0; more_last && r < STEP_ROUNDS; r++)
+		more_last = xmit_round(s->key, end, now, 1);
 	if (first) {
 		__u64 key = (__u64)skb;
 		struct txskb t = { .sk = (__u64)sk, .end = end };
@@ -609,19 +736,13 @@ static __always_inline void device_done(struct sk_buff *skb)
 		return;
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch;
+	int more = 0;
 	bpf_spin_lock(&s->lock);
-	if (s->epoch == epoch) {
-		for (int i = 0; i < P_SLOTS; i++) {
-			if (s->p_d == s->p_x)
-				break;
-			struct pslot *P = &s->p[s->p_d & P_MASK];
-			if (after(P->end, end))
-				break;
-			P->t_done = now;
-			s->p_d++;
-		}
-	}
+	if (s->epoch == epoch)
+		more = done_steps(s, end, now, STEPS_INLINE);
 	bpf_spin_unlock(&s->lock);
+	for (int r = 0; more && r < STEP_ROUNDS; r++)
+		more = done_round(skkey, end, now);
 	/* no settle() here: DEVICE/TOTAL samples carry their own times and are taken at the ACK (or the end of the
 	 * next write), which halves the work on this per-packet path */
 }
@@ -644,29 +765,6 @@ int BPF_PROG(nl_consume_skb, struct sk_buff *skb, void *location)
 	return 0;
 }
 
-/*
- * Marks packets covered by the cumulative ACK `ack` as ACKed. Called with the lock held. An ACKed packet is past
- * the device: stages whose events were not seen are given up in resolve().
- */
-static __always_inline void ack_to(struct sock_state *s, __u32 ack, __u64 now)
-{
-	for (int i = 0; i < P_SLOTS; i++) {
-		if (s->p_a == s->p_tail)
-			break;
-		struct pslot *P = &s->p[s->p_a & P_MASK];
-		if (after(P->end, ack))
-			break;
-		P->t_ack = now;
-		if (s->p_x == s->p_a)
-			s->p_x++;
-		if (s->p_xl == s->p_a)
-			s->p_xl++;
-		if (s->p_d == s->p_a)
-			s->p_d++;
-		s->p_a++;
-	}
-}
-
 /* ACKs of an established socket: every incoming segment passes tcp_probe (tcp_rcv_established). */
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(nl_tcp_probe, struct sock *sk, struct sk_buff *skb)
@@ -686,10 +784,12 @@ int BPF_PROG(nl_tcp_probe, struct sock *sk, struct sk_buff *skb)
 	struct pending pd = {};
 	bpf_spin_lock(&s->lock);
 	freshen(s, epoch, nxt, &pd);
-	ack_to(s, ack, now);
+	int more = ack_steps(s, ack, now, STEPS_INLINE);
 	bpf_spin_unlock(&s->lock);
 	record_pending(&pd);
-	settle(s->key, &b);
+	for (int r = 0; more && r < STEP_ROUNDS; r++)
+		more = ack_round(s->key, ack, now);
+	settle(s->key, s->lport, s->rport, &b);
 	return 0;
 }
 
@@ -708,14 +808,17 @@ static __always_inline void ack_from_snd_una(const struct sock *sk)
 	__u32 epoch = G.epoch;
 	struct sbuf b = {};
 	bool ok = false;
+	int more = 0;
 	bpf_spin_lock(&s->lock);
 	if (s->epoch == epoch) {
-		ack_to(s, una, now);
+		more = ack_steps(s, una, now, STEPS_INLINE);
 		ok = true;
 	}
 	bpf_spin_unlock(&s->lock);
+	for (int r = 0; more && r < STEP_ROUNDS; r++)
+		more = ack_round(s->key, una, now);
 	if (ok)
-		settle(s->key, &b);
+		settle(s->key, s->lport, s->rport, &b);
 }
 
 #endif

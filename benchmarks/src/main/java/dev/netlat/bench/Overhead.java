@@ -55,6 +55,7 @@ public final class Overhead {
         DEFAULTS.put("pass-ms", "200");
         DEFAULTS.put("echo-conns", "4");
         DEFAULTS.put("bt-script", "benchmarks/bpftrace/nettxlat.bt");
+        DEFAULTS.put("floor-dir", "benchmarks/floor/target");
         DEFAULTS.put("hook-seconds", "3");
         DEFAULTS.put("lost-seconds", "3");
         DEFAULTS.put("lost-conns", "4");
@@ -328,39 +329,43 @@ public final class Overhead {
         }
     }
 
-    /** bpftrace running nettxlat.bt PORT; started for the B passes, stopped (SIGINT) for the A passes. */
-    static final class Bpftrace implements Tracer {
-        final Path script;
+    /** A tracer in another process: started for each B block, ready once its output shows a marker, SIGINT-ed after. */
+    static final class External implements Tracer {
+        final String name;
+        final List<String> command;
+        final String readyMarker;
         Process process;
         Path out;
         final List<Long> startMillis = new ArrayList<>();
         String lastOutput = "";
 
-        Bpftrace(Path script) {
-            this.script = script;
+        External(String name, List<String> command, String readyMarker) {
+            this.name = name;
+            this.command = command;
+            this.readyMarker = readyMarker;
         }
 
         public String name() {
-            return "bpftrace nettxlat.bt";
+            return name;
         }
 
         public void on(int port) throws Exception {
             long t0 = System.nanoTime();
-            out = Files.createTempFile("nettxlat", ".out");
-            process = new ProcessBuilder("bpftrace", script.toString(), Integer.toString(port))
-                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            out = Files.createTempFile("netlat-tracer", ".out");
+            List<String> argv = command.stream().map(a -> a.replace("{port}", Integer.toString(port))).toList();
+            process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (true) {
                 String text = Files.readString(out, StandardCharsets.UTF_8);
-                if (text.contains("nettxlat: tracing")) {
+                if (text.contains(readyMarker)) {
                     break;
                 }
                 if (!process.isAlive()) {
-                    throw new IllegalStateException("bpftrace exited: " + text);
+                    throw new IllegalStateException(name + " exited: " + text);
                 }
                 if (System.nanoTime() > deadline) {
                     process.destroyForcibly();
-                    throw new IllegalStateException("bpftrace not ready after 60 s: " + text);
+                    throw new IllegalStateException(name + " not ready after 60 s: " + text);
                 }
                 Thread.sleep(20);
             }
@@ -452,10 +457,22 @@ public final class Overhead {
                                 notes.add("bpftrace skipped: no script at " + script.toAbsolutePath());
                                 continue;
                             }
-                            tracer = new Bpftrace(script);
+                            tracer = new External("bpftrace nettxlat.bt", List.of("bpftrace", script.toString(), "{port}"),
+                                    "nettxlat: tracing");
                             n = btPairs;
                         }
-                        default -> throw new IllegalArgumentException("unknown tracer '" + t + "'; valid: aa, netlat, bpftrace");
+                        case "floor" -> {
+                            Path attach = Paths.get(opts.get("floor-dir"), "attach");
+                            if (!Files.isExecutable(attach)) {
+                                notes.add("floor skipped: " + attach.toAbsolutePath() + " not built (benchmarks/floor/build.sh)");
+                                continue;
+                            }
+                            tracer = new External("empty programs (floor)",
+                                    List.of(attach.toString(), Paths.get(opts.get("floor-dir"), "floor.bpf.o").toString()),
+                                    "attached");
+                            n = btPairs;
+                        }
+                        default -> throw new IllegalArgumentException("unknown tracer '" + t + "'; valid: aa, netlat, bpftrace, floor");
                     }
                     long t0 = System.nanoTime();
                     long writes0 = w.writesIssued();
@@ -469,10 +486,11 @@ public final class Overhead {
                                 Stats.median(nl.loadNanos.stream().mapToDouble(x -> x / 1e6).toArray()), nl.loadNanos.size(),
                                 nl.tracedWrites, w.writesIssued() - writes0));
                     }
-                    if (tracer instanceof Bpftrace bt) {
-                        notes.add(String.format(Locale.ROOT, "%s: bpftrace start until probes attached: median %.0f ms (%d starts)",
-                                w.name(), Stats.median(bt.startMillis.stream().mapToDouble(x -> x).toArray()), bt.startMillis.size()));
-                        System.out.println("  last bpftrace output:\n" + bt.lastOutput.indent(4));
+                    if (tracer instanceof External ext) {
+                        notes.add(String.format(Locale.ROOT, "%s: %s start until probes attached: median %.0f ms (%d starts)",
+                                w.name(), ext.name(), Stats.median(ext.startMillis.stream().mapToDouble(x -> x).toArray()),
+                                ext.startMillis.size()));
+                        System.out.println("  last " + ext.name() + " output:\n" + ext.lastOutput.indent(4));
                     }
                 }
             }

@@ -21,8 +21,8 @@ final class Counter {
 
     /** Names of G.lost causes, by index; null entries are unused. */
     static final String[] LOST_CAUSES = {
-        "write ring full (too many writes in flight on one socket)",
-        "packet ring full (too many packets in flight on one socket)",
+        "write ring full (more writes in flight on one socket than netlat.maps.writesInFlight)",
+        "packet ring full (more packets in flight on one socket than netlat.maps.packetsInFlight)",
         "socket table full (netlat.maps.sockets)",
         "port table full (netlat.maps.portStats): port views incomplete",
         null, // unused: an skb evicted from the in-flight table shows up as "device-done of a packet not seen"

@@ -139,10 +139,14 @@ public final class Engine {
         Pointer rodata = bpf.bpf_object__find_map_by_name(object, ".rodata");
         LongByReference size = new LongByReference();
         Pointer ro = bpf.bpf_map__initial_value(rodata, size);
-        if (ro == null || size.getValue() < 4) {
-            throw new IllegalStateException("the object's .rodata (target_tgid) is missing");
+        if (ro == null || size.getValue() < layout.get("size.knobs")) {
+            throw new IllegalStateException("the object's .rodata (struct nl_knobs) is missing: object and layout are out of step");
         }
-        ro.setInt(0, (int) ProcessHandle.current().pid()); // const volatile target_tgid: only this JVM's sockets
+        ro.setInt(layout.get("knob.target_tgid"), (int) ProcessHandle.current().pid()); // only this JVM's sockets
+        ro.setInt(layout.get("knob.writes_in_flight"),
+                intProperty("netlat.maps.writesInFlight", layout.get("const.NL_W_SLOTS")));
+        ro.setInt(layout.get("knob.packets_in_flight"),
+                intProperty("netlat.maps.packetsInFlight", layout.get("const.NL_P_SLOTS")));
         setMaxEntries("socks", "netlat.maps.sockets");
         setMaxEntries("port_stats", "netlat.maps.portStats");
         setMaxEntries("tx_skbs", "netlat.maps.inflightSkbs");
@@ -155,9 +159,16 @@ public final class Engine {
     }
 
     private void setMaxEntries(String map, String property) {
+        if (System.getProperty(property) != null) {
+            bpf.bpf_map__set_max_entries(bpf.bpf_object__find_map_by_name(object, map), intProperty(property, 16_777_216));
+        }
+    }
+
+    /** A size property, validated: a whole number in 1..max; max when unset. */
+    private static int intProperty(String property, int max) {
         String v = System.getProperty(property);
         if (v == null || v.isBlank()) {
-            return;
+            return max;
         }
         int n;
         try {
@@ -165,10 +176,10 @@ public final class Engine {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(property + " must be a whole number of entries, was '" + v + "'");
         }
-        if (n < 1 || n > 16_777_216) {
-            throw new IllegalArgumentException(property + " must be within 1..16777216, was " + n);
+        if (n < 1 || n > max) {
+            throw new IllegalArgumentException(property + " must be within 1.." + max + ", was " + n);
         }
-        bpf.bpf_map__set_max_entries(bpf.bpf_object__find_map_by_name(object, map), n);
+        return n;
     }
 
     private String tracepointOf(Pointer prog) {

@@ -59,12 +59,37 @@ class HostileEnvironmentTest {
     }
 
     @Test
-    void badMapSizesAreRejectedWithTheValidRange() throws Exception {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dnetlat.maps.sockets=lots", "-cp", System.getProperty("java.class.path"), ChildProbe.class.getName(), "1");
+    void fullPerSocketRingsAreCountedAndReportedNeverSilent() throws Exception {
+        Map<String, String> tiny = runChild(4, "-Dnetlat.maps.writesInFlight=1", "-Dnetlat.maps.packetsInFlight=1");
+        assertThat(tiny.get("writes")).as("counters stay exact when samples are lost: " + tiny).isEqualTo("80");
+        assertThat(Long.parseLong(tiny.get("lost"))).as(tiny.toString()).isPositive();
+        assertThat(tiny.get("lostCauses")).contains("netlat.maps.writesInFlight");
+        // every write is either measured or counted as lost: nothing silent
+        long socketSamples = Long.parseLong(tiny.get("stage.SOCKET").split(":")[1]);
+        assertThat(socketSamples).as(tiny.toString()).isLessThan(80);
+        Map<String, String> normal = runChild(4);
+        assertThat(normal.get("lost")).as("default sizes lose nothing: " + normal).isEqualTo("0");
+        assertThat(normal.get("stage.SOCKET")).startsWith("AVAILABLE:80:");
+    }
+
+    @Test
+    void aRingSizeAboveTheCompiledMaximumIsRejected() throws Exception {
+        assertThat(childOutput("-Dnetlat.maps.packetsInFlight=100000"))
+                .contains("netlat.maps.packetsInFlight must be within 1..512, was 100000");
+    }
+
+    static String childOutput(String... props) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(List.of(props));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildProbe.class.getName(), "1"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(60, TimeUnit.SECONDS);
-        assertThat(out).contains("netlat.maps.sockets must be a whole number of entries, was 'lots'");
+        return out;
+    }
+
+    @Test
+    void badMapSizesAreRejectedWithTheValidRange() throws Exception {
+        assertThat(childOutput("-Dnetlat.maps.sockets=lots")).contains("netlat.maps.sockets must be a whole number of entries, was 'lots'");
     }
 }

@@ -90,8 +90,8 @@ class RealTrafficTest {
         assertThat(json.at("/budgets/0/status").asText()).isEqualTo("PASSED");
     }
 
-    static final int PORT_A = 47811;
-    static final int PORT_B = 47812;
+    static final int PORT_A = 29811; // below the ephemeral range (32768-60999): no client socket of another test holds it
+    static final int PORT_B = 29812;
 
     @TestKitScenario
     @Execution(ExecutionMode.CONCURRENT)
