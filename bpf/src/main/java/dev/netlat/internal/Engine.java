@@ -12,7 +12,6 @@ import dev.netlat.Stage;
 import dev.netlat.TraceOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,11 +90,10 @@ public final class Engine {
         long t0 = System.nanoTime();
         bpf = LibBpf.load();
         bpf.libbpf_set_print(printFn);
-        missingTracepoints = EnvironmentCheck.missingTracepoints(bpf);
+        EnvironmentCheck.KernelFacts facts = EnvironmentCheck.kernelFacts(bpf);
+        missingTracepoints = facts.missingTracepoints();
+        dropReasons = facts.dropReasons();
         unavailableStages = availability.unavailableStages();
-        try (KernelBtf btf = new KernelBtf(bpf)) {
-            dropReasons = Collections.unmodifiableMap(btf.enumValues("skb_drop_reason", "SKB_DROP_REASON_"));
-        }
 
         byte[] image = Layout.resource("netlat.bpf.o");
         Memory buf = new Memory(image.length);

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,7 +61,7 @@ public final class EnvironmentCheck {
         }
         Map<Stage, String> unavailable = Map.of();
         if (Files.isReadable(VMLINUX_BTF) && major >= 1) {
-            Set<String> missing = missingTracepoints(bpf);
+            Set<String> missing = kernelFacts(bpf).missingTracepoints();
             unavailable = Hooks.unavailableStages(missing);
             if (missing.contains(Hooks.DEV_QUEUE)) {
                 problems.add("this kernel has no net:net_dev_queue tracepoint, which every stage needs");
@@ -69,16 +70,26 @@ public final class EnvironmentCheck {
         return new Availability(problems, unavailable);
     }
 
-    static Set<String> missingTracepoints(LibBpf bpf) {
-        Set<String> missing = new LinkedHashSet<>(Hooks.forcedMissing());
-        try (KernelBtf btf = new KernelBtf(bpf)) {
-            for (String tp : ALL_TRACEPOINTS) {
-                if (!btf.hasTracepoint(tp)) {
-                    missing.add(tp);
+    /** What the running kernel's BTF says: read once per JVM (each read parses the whole vmlinux BTF). */
+    record KernelFacts(Set<String> missingTracepoints, Map<Integer, String> dropReasons) {
+    }
+
+    private static KernelFacts facts;
+
+    static synchronized KernelFacts kernelFacts(LibBpf bpf) {
+        if (facts == null) {
+            Set<String> missing = new LinkedHashSet<>(Hooks.forcedMissing());
+            try (KernelBtf btf = new KernelBtf(bpf)) {
+                for (String tp : ALL_TRACEPOINTS) {
+                    if (!btf.hasTracepoint(tp)) {
+                        missing.add(tp);
+                    }
                 }
+                facts = new KernelFacts(Collections.unmodifiableSet(missing),
+                        Collections.unmodifiableMap(btf.enumValues("skb_drop_reason", "SKB_DROP_REASON_")));
             }
         }
-        return missing;
+        return facts;
     }
 
     /** Null when the process may load and attach tracing programs; else which capability is missing. */

@@ -28,6 +28,8 @@ final class TraceWindow implements NetworkTrace {
     private final Instant startWall;
     private volatile SnapshotView frozen;
     private volatile boolean closed;
+    /** Per histogram: samples begun but still unresolved when a read gave up waiting (sticky maximum). */
+    private final long[] unresolvedAtRead = new long[ALL_HISTS.length];
 
     TraceWindow(Engine engine, TraceOptions options, Snapshot start) {
         this.engine = engine;
@@ -52,7 +54,17 @@ final class TraceWindow implements NetworkTrace {
                     break;
                 }
             }
-            if (done || System.nanoTime() > deadline) {
+            if (done) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                // never a silently short result: what did not arrive in time is reported as lost
+                synchronized (unresolvedAtRead) {
+                    for (int i = 0; i < hists.length; i++) {
+                        long missing = target[i] - engine.readGlobal("completed", hists[i]);
+                        unresolvedAtRead[hists[i]] = Math.max(unresolvedAtRead[hists[i]], missing);
+                    }
+                }
                 return;
             }
             LockSupport.parkNanos(pause);
@@ -322,6 +334,15 @@ final class TraceWindow implements NetworkTrace {
         }
         if (d.recursionMisses != 0) {
             out.put("program runs skipped by the kernel (recursion_misses)", d.recursionMisses);
+        }
+        synchronized (unresolvedAtRead) {
+            for (int h = 0; h < unresolvedAtRead.length; h++) {
+                if (unresolvedAtRead[h] > 0) {
+                    out.put((h < Stage.values().length ? Stage.values()[h].name() : "RTT")
+                            + " samples still unresolved when read (after readTimeout " + options.readTimeout() + ")",
+                            unresolvedAtRead[h]);
+                }
+            }
         }
         return out;
     }
