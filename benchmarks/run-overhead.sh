@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the netlat overhead harness (ABBA passes: netlat vs bpftrace vs A-vs-A, per-hook BPF cost, nothing-lost,
+# Runs the netlat overhead harness (ABBA passes: netlat vs bpftrace vs empty programs on the same hooks vs A-vs-A, per-hook BPF cost, nothing-lost,
 # scale) and prints the tables. Needs root. Extra arguments go to dev.netlat.bench.Overhead (--help lists them).
 #   benchmarks/run-overhead.sh                      # ~7-10 minutes on a 2-core machine
 #   benchmarks/run-overhead.sh --pairs=20 --bt-pairs=6 --scale=1000   # a quick look
@@ -9,6 +9,10 @@ jar=benchmarks/target/benchmarks.jar
 if [ ! -f "$jar" ]; then
   mvn -q -B install -pl bpf,extension -DskipTests
   mvn -q -B package -pl benchmarks -DskipTests
+fi
+# the floor (empty programs on netlat's tracepoints) needs clang and libbpf-dev; without them the table skips it
+if [ ! -x benchmarks/floor/target/attach ] && command -v clang >/dev/null && [ -f /usr/include/bpf/libbpf.h ]; then
+  benchmarks/floor/build.sh
 fi
 # 10,000 client + 10,000 accepted sockets need more than the usual 1024 descriptors
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true

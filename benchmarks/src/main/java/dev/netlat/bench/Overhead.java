@@ -36,8 +36,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * B traced), the median of the per-pair B/A ratios, and the same harness run with A in both slots (A-vs-A) as the
  * noise floor. Workloads: loopback stream (16 KiB writes, bytes/s) and loopback echo (1 KiB request/response,
  * TCP_NODELAY, several connections, round trips/s). Tracers: netlat (a window open over the B passes; the programs
- * are unloaded again for A, so A has no BPF program attached at all) and bpftrace running
- * {@code benchmarks/bpftrace/nettxlat.bt} for the server port. Then: per-program BPF cost (bpf_stats, restored after),
+ * are unloaded again for A, so A has no BPF program attached at all), bpftrace running
+ * {@code benchmarks/bpftrace/nettxlat.bt} for the server port, and the floor: empty programs on exactly netlat's
+ * tracepoints ({@code benchmarks/floor}), what any tracer on these hooks costs before doing any work. Then: per-program BPF cost (bpf_stats, restored after),
  * "nothing lost" at the highest loopback packet rate, and a scale check with many traced connections.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar dev.netlat.bench.Overhead [--pairs=150] [--pass-ms=200] ...</pre>
@@ -49,7 +50,7 @@ public final class Overhead {
     static {
         DEFAULTS.put("steps", "overhead,hooks,lost,scale");
         DEFAULTS.put("workloads", "stream,echo");
-        DEFAULTS.put("tracers", "aa,netlat,bpftrace");
+        DEFAULTS.put("tracers", "aa,floor,netlat,bpftrace");
         DEFAULTS.put("pairs", "150");
         DEFAULTS.put("bt-pairs", "40");
         DEFAULTS.put("pass-ms", "200");
