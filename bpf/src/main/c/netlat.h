@@ -112,6 +112,7 @@ struct nl_global {
 	__u64 epoch;           /* written by Java: bumped when tracing (re)starts, resets stale socket state */
 	__u64 txskb_inflight;  /* entries in tx_skbs: lets the skb-free hooks return at once when zero */
 	__u64 ev_head;         /* events written so far; events[ev_head % NL_EVENTS] is the next slot */
+	__u64 port_views;      /* written by Java: open windows that want per-port views; 0 = skip the port table */
 	__u64 counters[NL_COUNTERS];
 	__u64 lost[NL_LOST_CAUSES];
 	__u64 entered[8];      /* samples a stage has begun (per hist id) */

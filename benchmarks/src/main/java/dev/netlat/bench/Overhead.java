@@ -7,6 +7,7 @@ import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkTracer;
 import dev.netlat.NetworkView;
 import dev.netlat.Stage;
+import dev.netlat.TraceOptions;
 import dev.netlat.internal.Engine;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -50,7 +51,7 @@ public final class Overhead {
     static {
         DEFAULTS.put("steps", "overhead,hooks,lost,scale");
         DEFAULTS.put("workloads", "stream,echo");
-        DEFAULTS.put("tracers", "aa,floor,netlat,bpftrace");
+        DEFAULTS.put("tracers", "aa,floor,netlat,netlat-noports,bpftrace");
         DEFAULTS.put("pairs", "150");
         DEFAULTS.put("bt-pairs", "40");
         DEFAULTS.put("pass-ms", "200");
@@ -309,16 +310,21 @@ public final class Overhead {
 
     /** netlat: a window over the B passes; unloaded (no program attached) for the A passes. */
     static final class Netlat implements Tracer {
+        final boolean portViews;
         NetworkTrace trace;
         final List<Long> loadNanos = new ArrayList<>();
         long tracedWrites;
 
+        Netlat(boolean portViews) {
+            this.portViews = portViews;
+        }
+
         public String name() {
-            return "netlat";
+            return portViews ? "netlat" : "netlat, portViews(false)";
         }
 
         public void on(int port) {
-            trace = NetworkTracer.start();
+            trace = NetworkTracer.start(TraceOptions.defaults().portViews(portViews));
             loadNanos.add(Engine.loaded().loadNanos());
         }
 
@@ -451,7 +457,8 @@ public final class Overhead {
                     int n = pairs;
                     switch (t) {
                         case "aa" -> tracer = new None();
-                        case "netlat" -> tracer = new Netlat();
+                        case "netlat" -> tracer = new Netlat(true);
+                        case "netlat-noports" -> tracer = new Netlat(false);
                         case "bpftrace" -> {
                             Path script = Paths.get(opts.get("bt-script"));
                             if (!Files.isRegularFile(script)) {
@@ -473,7 +480,7 @@ public final class Overhead {
                                     "attached");
                             n = btPairs;
                         }
-                        default -> throw new IllegalArgumentException("unknown tracer '" + t + "'; valid: aa, netlat, bpftrace, floor");
+                        default -> throw new IllegalArgumentException("unknown tracer '" + t + "'; valid: aa, floor, netlat, netlat-noports, bpftrace");
                     }
                     long t0 = System.nanoTime();
                     long writes0 = w.writesIssued();

@@ -44,6 +44,7 @@ public final class Engine {
     private final StringBuilder libbpfLog = new StringBuilder();
     private final LibBpf.PrintFn printFn = this::onLibbpfLog; // strongly held: libbpf keeps the pointer
     private int activeWindows;
+    private int portViewWindows;
     private long epoch;
 
     /** The engine of this JVM, loading it on first use. Throws {@link NetlatUnavailableException} with the reason. */
@@ -235,6 +236,7 @@ public final class Engine {
         closed = true;
         if (global != null) {
             global.setLong(layout.offset("active"), 0);
+            global.setLong(layout.offset("port_views"), 0);
         }
         for (Pointer l : links) {
             bpf.bpf_link__destroy(l);
@@ -262,16 +264,24 @@ public final class Engine {
             }
             activeWindows++;
             global.setLong(layout.offset("active"), activeWindows);
+            if (options.portViews()) {
+                portViewWindows++;
+                global.setLong(layout.offset("port_views"), portViewWindows);
+            }
         }
-        return new TraceWindow(this, options, snapshot(true));
+        return new TraceWindow(this, options, snapshot(options.portViews()));
     }
 
-    synchronized void endWindow() {
+    synchronized void endWindow(boolean portViews) {
         if (closed) {
             return;
         }
         activeWindows--;
         global.setLong(layout.offset("active"), Math.max(activeWindows, 0));
+        if (portViews) {
+            portViewWindows--;
+            global.setLong(layout.offset("port_views"), Math.max(portViewWindows, 0));
+        }
     }
 
     /** Time the first start() spent loading, verifying and attaching. */

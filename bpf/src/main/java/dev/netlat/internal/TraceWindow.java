@@ -147,6 +147,10 @@ final class TraceWindow implements NetworkTrace {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port must be within 1..65535, was " + port);
         }
+        if (!options.portViews()) {
+            throw new IllegalStateException("port(" + port + ") needs port views, but this window was started with "
+                    + "TraceOptions.portViews(false); start it with TraceOptions.defaults() to narrow by port");
+        }
         return new PortView(port);
     }
 
@@ -372,10 +376,10 @@ final class TraceWindow implements NetworkTrace {
             return;
         }
         try {
-            frozen = view(true, ALL_HISTS);
+            frozen = view(options.portViews(), ALL_HISTS);
         } finally {
             closed = true;
-            engine.endWindow();
+            engine.endWindow(options.portViews());
         }
     }
 
