@@ -39,9 +39,9 @@ public final class Engine {
     private final long globalSize;
     private final Map<Stage, String> unavailableStages;
     private final Set<String> missingTracepoints;
-    private final Map<Integer, String> dropReasons;
     private final long loadNanos;
     private final StringBuilder libbpfLog = new StringBuilder();
+    private static final int LIBBPF_DEBUG = 2; // enum libbpf_print_level: WARN 0, INFO 1, DEBUG 2
     private final LibBpf.PrintFn printFn = this::onLibbpfLog; // strongly held: libbpf keeps the pointer
     private int activeWindows;
     private int portViewWindows;
@@ -55,20 +55,37 @@ public final class Engine {
         if (failure != null) {
             throw failure;
         }
-        Availability availability = EnvironmentCheck.check();
-        if (!availability.isAvailable()) {
-            throw new NetlatUnavailableException(availability); // not cached: a later check may pass
+        Availability quick = EnvironmentCheck.quickCheck();
+        if (!quick.isAvailable()) {
+            throw new NetlatUnavailableException(quick); // not cached: a later check may pass
         }
         try {
-            instance = new Engine(availability);
+            instance = new Engine(Hooks.forcedMissing());
             return instance;
-        } catch (NetlatUnavailableException e) {
-            failure = e;
-            throw e;
         } catch (RuntimeException | UnsatisfiedLinkError e) {
-            failure = new NetlatUnavailableException("netlat could not load its kernel programs: " + e.getMessage(), e);
-            throw failure;
+            // maybe this kernel lacks one of the tracepoints: only now read its BTF to find out, and load without them
+            Availability full = EnvironmentCheck.check();
+            if (!full.isAvailable()) {
+                throw new NetlatUnavailableException(full);
+            }
+            Set<String> missing = EnvironmentCheck.kernelFacts(LibBpf.load()).missingTracepoints();
+            if (missing.equals(Hooks.forcedMissing())) {
+                failure = asUnavailable(e);
+                throw failure;
+            }
+            try {
+                instance = new Engine(missing);
+                return instance;
+            } catch (RuntimeException | UnsatisfiedLinkError again) {
+                failure = asUnavailable(again);
+                throw failure;
+            }
         }
+    }
+
+    private static NetlatUnavailableException asUnavailable(Throwable e) {
+        return e instanceof NetlatUnavailableException u ? u
+                : new NetlatUnavailableException("netlat could not load its kernel programs: " + e.getMessage(), e);
     }
 
     /**
@@ -87,14 +104,12 @@ public final class Engine {
         return instance;
     }
 
-    private Engine(Availability availability) {
+    private Engine(Set<String> missing) {
         long t0 = System.nanoTime();
         bpf = LibBpf.load();
         bpf.libbpf_set_print(printFn);
-        EnvironmentCheck.KernelFacts facts = EnvironmentCheck.kernelFacts(bpf);
-        missingTracepoints = facts.missingTracepoints();
-        dropReasons = facts.dropReasons();
-        unavailableStages = availability.unavailableStages();
+        missingTracepoints = Set.copyOf(missing);
+        unavailableStages = Hooks.unavailableStages(missingTracepoints);
 
         byte[] image = Layout.resource("netlat.bpf.o");
         Memory buf = new Memory(image.length);
@@ -153,6 +168,12 @@ public final class Engine {
             String tp = tracepointOf(p);
             if (missingTracepoints.contains(tp)) {
                 bpf.bpf_program__set_autoload(p, false);
+            } else if (!Hooks.attachedAs(tp).equals(tp)) {
+                // libbpf looks the target up at once: a tracepoint the kernel lacks fails here, as it would at load
+                int err = bpf.bpf_program__set_attach_target(p, 0, Hooks.attachedAs(tp));
+                if (err < 0) {
+                    throw fail("the kernel has no tracepoint " + Hooks.attachedAs(tp) + " for " + tp, err);
+                }
             }
         }
     }
@@ -217,6 +238,9 @@ public final class Engine {
     }
 
     private int onLibbpfLog(int level, String format, Pointer vaList) {
+        if (level >= LIBBPF_DEBUG) {
+            return 0; // thousands per load (every CO-RE relocation), each a JNA upcall: ~30 ms of the first start
+        }
         byte[] line = new byte[1024];
         int n = Libc.INSTANCE.vsnprintf(line, line.length, format, vaList);
         synchronized (libbpfLog) {
@@ -299,7 +323,8 @@ public final class Engine {
 
     /** The kernel's own drop reason names (from BTF), by value. */
     public Map<Integer, String> dropReasons() {
-        return dropReasons;
+        // read on first use, not at start: parsing the kernel's BTF costs tens of ms and only names drops
+        return EnvironmentCheck.kernelFacts(bpf).dropReasons();
     }
 
     /** A drop reason's name from this kernel's BTF, e.g. NETFILTER_DROP; values past the table are folded. */
@@ -307,7 +332,7 @@ public final class Engine {
         if (value >= Layout.INSTANCE.get("const.NL_DROP_REASONS") - 1) {
             return "OTHER(>=" + value + ")";
         }
-        String name = dropReasons.get(value);
+        String name = dropReasons().get(value);
         return name != null ? name : "REASON_" + value;
     }
 

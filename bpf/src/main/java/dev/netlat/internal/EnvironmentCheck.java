@@ -29,7 +29,20 @@ public final class EnvironmentCheck {
     private EnvironmentCheck() {
     }
 
+    /** The full check: also reads the kernel's BTF to find missing tracepoints (tens of ms: it parses all of it). */
     public static Availability check() {
+        return check(true);
+    }
+
+    /**
+     * The check on the start path: capabilities, BTF present, libbpf usable, without parsing the BTF. The load then
+     * tries every hook; only if it fails does the engine read the BTF to learn which tracepoints this kernel lacks.
+     */
+    static Availability quickCheck() {
+        return check(false);
+    }
+
+    private static Availability check(boolean readBtf) {
         List<String> problems = new ArrayList<>();
         String caps = capabilityProblem();
         if (caps != null) {
@@ -61,7 +74,7 @@ public final class EnvironmentCheck {
         }
         Map<Stage, String> unavailable = Map.of();
         if (Files.isReadable(VMLINUX_BTF) && major >= 1) {
-            Set<String> missing = kernelFacts(bpf).missingTracepoints();
+            Set<String> missing = readBtf ? kernelFacts(bpf).missingTracepoints() : Hooks.forcedMissing();
             unavailable = Hooks.unavailableStages(missing);
             if (missing.contains(Hooks.DEV_QUEUE)) {
                 problems.add("this kernel has no net:net_dev_queue tracepoint, which every stage needs");
@@ -81,7 +94,7 @@ public final class EnvironmentCheck {
             Set<String> missing = new LinkedHashSet<>(Hooks.forcedMissing());
             try (KernelBtf btf = new KernelBtf(bpf)) {
                 for (String tp : ALL_TRACEPOINTS) {
-                    if (!btf.hasTracepoint(tp)) {
+                    if (!btf.hasTracepoint(Hooks.attachedAs(tp))) {
                         missing.add(tp);
                     }
                 }

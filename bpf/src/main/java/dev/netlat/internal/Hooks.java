@@ -54,6 +54,33 @@ final class Hooks {
         return Set.copyOf(Arrays.asList(v.split("\\s*,\\s*")));
     }
 
+    /**
+     * Programs sent to another tracepoint than their own: {@code -Dnetlat.hooks.retarget=net_dev_start_xmit:no_such_tp}
+     * (a testing aid). Unlike {@link #forcedMissing()} the kernel itself is asked for a tracepoint it lacks, which
+     * exercises the whole path of an older kernel: the load fails, the BTF is read, the load is retried without it.
+     */
+    static Map<String, String> retargeted() {
+        String v = System.getProperty("netlat.hooks.retarget", "").trim();
+        Map<String, String> out = new java.util.HashMap<>();
+        if (v.isEmpty()) {
+            return out;
+        }
+        for (String pair : v.split("\\s*,\\s*")) {
+            int colon = pair.indexOf(':');
+            if (colon <= 0 || colon == pair.length() - 1) {
+                throw new IllegalArgumentException("netlat.hooks.retarget takes tracepoint:other_tracepoint pairs, "
+                        + "comma-separated, e.g. net_dev_start_xmit:no_such_tracepoint; was '" + v + "'");
+            }
+            out.put(pair.substring(0, colon), pair.substring(colon + 1));
+        }
+        return out;
+    }
+
+    /** The tracepoint a hook's program actually attaches to (itself unless {@link #retargeted()}). */
+    static String attachedAs(String tracepoint) {
+        return retargeted().getOrDefault(tracepoint, tracepoint);
+    }
+
     /** Stages made unavailable by the missing tracepoints, with the reason. */
     static Map<Stage, String> unavailableStages(Set<String> missing) {
         Map<Stage, String> out = new EnumMap<>(Stage.class);

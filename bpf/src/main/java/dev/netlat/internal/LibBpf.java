@@ -46,6 +46,8 @@ public interface LibBpf extends Library {
 
     int bpf_program__set_autoload(Pointer prog, boolean autoload);
 
+    int bpf_program__set_attach_target(Pointer prog, int attachProgFd, String attachFuncName);
+
     boolean bpf_program__autoload(Pointer prog);
 
     int bpf_program__fd(Pointer prog);
