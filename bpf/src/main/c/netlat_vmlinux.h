@@ -160,5 +160,6 @@ struct tcphdr {
 #define AF_INET 2
 #define AF_INET6 10
 #define IPPROTO_TCP 6
+#define IFF_LOOPBACK 0x8
 
 #endif

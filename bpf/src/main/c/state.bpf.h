@@ -160,6 +160,23 @@ struct {
 	__type(value, struct txskb);
 } tx_skbs SEC(".maps");
 
+/*
+ * The skb a loopback device is transmitting on this CPU. loopback_xmit hands the skb to netif_rx synchronously,
+ * inside the same call on the same CPU with bottom halves off, so a per-CPU slot replaces the tx_skbs insert, lookup
+ * and delete (and their shared counter) on the busiest path there is.
+ */
+struct lo_xmit {
+	__u64 skb;
+	struct txskb t;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lo_xmit);
+} lo_in_xmit SEC(".maps");
+
 /* Histogram buckets and counters per (local port, remote port) for port views. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -100,12 +100,9 @@ int BPF_PROG(nl_kfree_skb, struct sk_buff *skb, void *location, int reason, stru
 {
 	if (!G.active)
 		return 0;
-	if (G.txskb_inflight) {
-		/* a driver dropped an skb handed to it: it never completes */
-		__u64 key = (__u64)skb;
-		if (bpf_map_delete_elem(&tx_skbs, &key) == 0)
-			__sync_fetch_and_add(&G.txskb_inflight, -1);
-	}
+	/* a driver dropped an skb handed to it: it never completes */
+	__u32 ignored;
+	take_txskb(skb, &ignored);
 	struct sock *sk = skb->sk;
 	struct traced *t = sk ? traced_of(sk) : 0;
 	if (!t && rx_sk) {

@@ -712,25 +712,49 @@ int BPF_PROG(nl_start_xmit, struct sk_buff *skb, struct net_device *dev)
 	if (first) {
 		__u64 key = (__u64)skb;
 		struct txskb t = { .sk = (__u64)sk, .end = end };
-		if (bpf_map_update_elem(&tx_skbs, &key, &t, BPF_NOEXIST) == 0)
+		__u32 zero = 0;
+		struct lo_xmit *lo = (dev->flags & IFF_LOOPBACK) ? bpf_map_lookup_elem(&lo_in_xmit, &zero) : 0;
+		if (lo) {
+			lo->skb = key;
+			lo->t = t;
+		} else if (bpf_map_update_elem(&tx_skbs, &key, &t, BPF_NOEXIST) == 0) {
 			__sync_fetch_and_add(&G.txskb_inflight, 1);
+		}
 	}
 	/* no settle() here: the QDISC sample carries its own times and is taken by the next settle (device done,
 	 * ACK), which keeps this per-packet hook and the verifier's work small */
 	return 0;
 }
 
-/* The device is done with an skb handed to it at start_xmit. */
-static __always_inline void device_done(struct sk_buff *skb)
+/* The device is done with an skb handed to it at start_xmit: the socket and data end recorded there, or 0. */
+static __always_inline __u64 take_txskb(struct sk_buff *skb, __u32 *end)
 {
-	__u64 key = (__u64)skb;
+	__u64 key = (__u64)skb, sk;
+	__u32 zero = 0;
+	struct lo_xmit *lo = bpf_map_lookup_elem(&lo_in_xmit, &zero);
+	if (lo && lo->skb == key) {
+		lo->skb = 0;
+		*end = lo->t.end;
+		return lo->t.sk;
+	}
+	if (!G.txskb_inflight)
+		return 0;
 	struct txskb *t = bpf_map_lookup_elem(&tx_skbs, &key);
 	if (!t)
-		return;
-	__u64 skkey = t->sk;
-	__u32 end = t->end;
+		return 0;
+	sk = t->sk;
+	*end = t->end;
 	if (bpf_map_delete_elem(&tx_skbs, &key) == 0)
 		__sync_fetch_and_add(&G.txskb_inflight, -1);
+	return sk;
+}
+
+static __always_inline void device_done(struct sk_buff *skb)
+{
+	__u32 end = 0;
+	__u64 skkey = take_txskb(skb, &end);
+	if (!skkey)
+		return;
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &skkey);
 	if (!s)
 		return;
@@ -750,7 +774,7 @@ static __always_inline void device_done(struct sk_buff *skb)
 SEC("tp_btf/netif_rx")
 int BPF_PROG(nl_netif_rx, struct sk_buff *skb)
 {
-	if (!G.active || !G.txskb_inflight)
+	if (!G.active)
 		return 0;
 	device_done(skb);
 	return 0;
