@@ -115,8 +115,12 @@ struct nl_global {
 	__u64 port_views;      /* written by Java: open windows that want per-port views; 0 = skip the port table */
 	__u64 counters[NL_COUNTERS];
 	__u64 lost[NL_LOST_CAUSES];
-	__u64 entered[8];      /* samples a stage has begun (per hist id) */
-	__u64 completed[8];    /* samples recorded or given up (lost/abandoned) */
+	/* Samples a stage has begun, and those recorded or given up (lost/abandoned), per hist id, kept per tracing
+	 * period (epoch & 1): readers wait only for their own period's samples, so work an earlier period left
+	 * unfinished (a socket idle since, or destroyed later) never holds up a later window. Java zeroes a period's
+	 * row before publishing its epoch. */
+	__u64 entered[2][8];
+	__u64 completed[2][8];
 	__u64 sum_ns[8];
 	__u64 drops_by_reason[NL_DROP_REASONS];
 	__u64 hist[NL_HISTS][NL_SLOTS];

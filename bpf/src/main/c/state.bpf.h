@@ -253,7 +253,7 @@ __noinline int count(__u16 lport, __u16 rport, __u64 counter, __u64 delta)
 	return 0;
 }
 
-__noinline int record_sample(__u16 lport, __u16 rport, __u64 hist, __u64 ns)
+__noinline int record_sample(__u16 lport, __u16 rport, __u64 hist, __u64 ns, __u64 epoch)
 {
 	if (hist >= NL_HISTS)
 		return 0;
@@ -262,15 +262,15 @@ __noinline int record_sample(__u16 lport, __u16 rport, __u64 hist, __u64 ns)
 		b = NL_OVERFLOW;
 	__sync_fetch_and_add(&G.hist[hist][b], 1);
 	__sync_fetch_and_add(&G.sum_ns[hist], ns);
-	__sync_fetch_and_add(&G.completed[hist], 1);
+	__sync_fetch_and_add(&G.completed[epoch & 1][hist], 1);
 	port_add(lport, rport, NL_PK_HIST + hist, b, 1);
 	return 0;
 }
 
-__noinline int record_lost(__u64 hist, __u64 cause)
+__noinline int record_lost(__u64 hist, __u64 cause, __u64 epoch)
 {
 	if (hist < 8)
-		__sync_fetch_and_add(&G.completed[hist], 1);
+		__sync_fetch_and_add(&G.completed[epoch & 1][hist], 1);
 	if (cause < NL_LOST_CAUSES)
 		__sync_fetch_and_add(&G.lost[cause], 1);
 	return 0;

@@ -195,8 +195,7 @@ int BPF_PROG(nl_destroy_sock, struct sock *sk)
 		return 0;
 	struct pending pd = {};
 	bpf_spin_lock(&s->lock);
-	if (s->epoch == G.epoch)
-		take_pending(s, &pd);
+	take_pending(s, &pd); /* of this period: completed; of an earlier one: counted as incomplete */
 	bpf_spin_unlock(&s->lock);
 	record_pending(&pd);
 	__u64 key = (__u64)sk;

@@ -40,7 +40,7 @@ struct {
 
 struct sbuf {
 	__u32 n;
-	__u32 pad;
+	__u32 epoch; /* tracing period the samples belong to (set under the lock, with them) */
 	__u64 v[SBUF];
 };
 
@@ -85,11 +85,11 @@ __noinline int sb_record(__u16 lport, __u16 rport, struct sbuf *b)
 		__u64 v = b->v[i & (SBUF - 1)];
 		__u32 hist = (v >> 56) & 0xf;
 		if (v & SB_LOST)
-			record_lost(hist, v & 0xff);
+			record_lost(hist, v & 0xff, b->epoch);
 		else if (v & SB_SKIP)
-			__sync_fetch_and_add(&G.completed[hist & 7], 1);
+			__sync_fetch_and_add(&G.completed[b->epoch & 1][hist & 7], 1);
 		else
-			record_sample(lport, rport, hist, v & SB_VAL_MASK);
+			record_sample(lport, rport, hist, v & SB_VAL_MASK, b->epoch);
 	}
 	b->n = 0;
 	return 0;
@@ -101,10 +101,12 @@ __noinline int sb_record(__u16 lport, __u16 rport, struct sbuf *b)
  */
 struct pending {
 	__u32 n[NL_HISTS];
+	__u32 epoch; /* the tracing period they belong to */
 };
 
 static __always_inline void take_pending(struct sock_state *s, struct pending *pd)
 {
+	pd->epoch = s->epoch;
 	pd->n[NL_HIST_SOCKET] = s->w_tail - s->w_q;
 	pd->n[NL_HIST_TOTAL] = s->w_tail - s->w_d;
 	pd->n[NL_HIST_ACK] = s->w_tail - s->w_a;
@@ -115,10 +117,14 @@ static __always_inline void take_pending(struct sock_state *s, struct pending *p
 
 static __always_inline void record_pending(struct pending *pd)
 {
+	/* pending work of an earlier period (state reset by freshen) is only counted: nobody waits for it any more,
+	 * and its period's row may already belong to a later period */
+	bool current = pd->epoch == (__u32)G.epoch;
 	__u64 total = 0;
 	for (int h = 0; h < NL_HISTS; h++) {
 		if (pd->n[h]) {
-			__sync_fetch_and_add(&G.completed[h], pd->n[h]);
+			if (current)
+				__sync_fetch_and_add(&G.completed[pd->epoch & 1][h], pd->n[h]);
 			total += pd->n[h];
 		}
 	}
@@ -308,6 +314,7 @@ __noinline int resolve_round(__u64 key, struct sbuf *b)
 	int more = 0;
 	bpf_spin_lock(&s->lock);
 	if (s->epoch == epoch) {
+		b->epoch = epoch;
 		more = resolve(s, b) || sb_full(b);
 	}
 	bpf_spin_unlock(&s->lock);
@@ -455,9 +462,9 @@ int BPF_PROG(nl_send_length, struct sock *sk, int ret, int flags)
 	record_pending(&pd);
 	/* entered before the write is counted: a reader that sees the write in writes() then waits for its stages */
 	if (pushed) {
-		__sync_fetch_and_add(&G.entered[NL_HIST_SOCKET], 1);
-		__sync_fetch_and_add(&G.entered[NL_HIST_TOTAL], 1);
-		__sync_fetch_and_add(&G.entered[NL_HIST_ACK], 1);
+		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_SOCKET], 1);
+		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_TOTAL], 1);
+		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_ACK], 1);
 	}
 	if (wrote) {
 		count(s->lport, s->rport, NL_C_WRITES, 1);
@@ -531,9 +538,9 @@ int BPF_PROG(nl_dev_queue, struct sk_buff *skb)
 	bpf_spin_unlock(&s->lock);
 	record_pending(&pd);
 	if (pushed) {
-		__sync_fetch_and_add(&G.entered[NL_HIST_QDISC], 1);
-		__sync_fetch_and_add(&G.entered[NL_HIST_DEVICE], 1);
-		__sync_fetch_and_add(&G.entered[NL_HIST_RTT], 1);
+		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_QDISC], 1);
+		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_DEVICE], 1);
+		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_RTT], 1);
 	}
 	if (pushed || overflow) {
 		count(s->lport, s->rport, NL_C_PACKETS, 1);

@@ -281,8 +281,13 @@ public final class Engine {
                 throw new IllegalStateException("netlat was unloaded");
             }
             if (activeWindows == 0) {
-                // a new tracing period: stale per-socket state from the last one is reset by the programs
+                // a new tracing period: stale per-socket state from the last one is reset by the programs, and its
+                // row of begun/completed samples starts at zero before the programs see the new epoch
                 epoch++;
+                for (int h = 0; h < STAGE_ROW; h++) {
+                    global.setLong(layout.offset("entered") + 8L * (periodRow(epoch) + h), 0);
+                    global.setLong(layout.offset("completed") + 8L * (periodRow(epoch) + h), 0);
+                }
                 global.setLong(layout.offset("epoch"), epoch);
                 clearPortStats();
             }
@@ -293,7 +298,7 @@ public final class Engine {
                 global.setLong(layout.offset("port_views"), portViewWindows);
             }
         }
-        return new TraceWindow(this, options, snapshot(options.portViews()));
+        return new TraceWindow(this, options, snapshot(options.portViews()), epoch);
     }
 
     synchronized void endWindow(boolean portViews) {
@@ -373,6 +378,14 @@ public final class Engine {
         return global.getLong(layout.offset(field) + 8L * index);
     }
 
+    /** Entries per hist id in the kernel's per-period entered/completed rows (netlat.h). */
+    private static final int STAGE_ROW = 8;
+
+    /** Index of a tracing period's first entry in the entered/completed rows. */
+    static int periodRow(long epoch) {
+        return (int) (epoch & 1) * STAGE_ROW;
+    }
+
     Pointer global() {
         return global;
     }
@@ -397,8 +410,6 @@ public final class Engine {
         return new Snapshot(mono,
                 global.getLongArray(layout.offset("counters"), layout.get("const.NL_COUNTERS")),
                 global.getLongArray(layout.offset("lost"), layout.get("const.NL_LOST_CAUSES")),
-                global.getLongArray(layout.offset("entered"), 8),
-                global.getLongArray(layout.offset("completed"), 8),
                 global.getLongArray(layout.offset("sum_ns"), 8),
                 global.getLongArray(layout.offset("drops_by_reason"), layout.get("const.NL_DROP_REASONS")),
                 hist, global.getLong(layout.offset("ev_head")), misses,

@@ -11,8 +11,6 @@ final class Snapshot {
     final long monoNanos;
     final long[] counters;
     final long[] lost;
-    final long[] entered;
-    final long[] completed;
     final long[] sums;
     final long[] drops;
     final long[][] hist;
@@ -21,13 +19,11 @@ final class Snapshot {
     /** Per-port statistics by packed key (see {@link PortKey}); null when not read. */
     final Map<Long, Long> ports;
 
-    Snapshot(long monoNanos, long[] counters, long[] lost, long[] entered, long[] completed, long[] sums, long[] drops,
+    Snapshot(long monoNanos, long[] counters, long[] lost, long[] sums, long[] drops,
              long[][] hist, long eventHead, long recursionMisses, Map<Long, Long> ports) {
         this.monoNanos = monoNanos;
         this.counters = counters;
         this.lost = lost;
-        this.entered = entered;
-        this.completed = completed;
         this.sums = sums;
         this.drops = drops;
         this.hist = hist;
@@ -53,8 +49,8 @@ final class Snapshot {
                 }
             }
         }
-        return new Snapshot(monoNanos, sub(counters, base.counters), sub(lost, base.lost), sub(entered, base.entered),
-                sub(completed, base.completed), sub(sums, base.sums), sub(drops, base.drops), h,
+        return new Snapshot(monoNanos, sub(counters, base.counters), sub(lost, base.lost),
+                sub(sums, base.sums), sub(drops, base.drops), h,
                 eventHead - base.eventHead, recursionMisses - base.recursionMisses, p);
     }
 

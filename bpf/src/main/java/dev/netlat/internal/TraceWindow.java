@@ -25,14 +25,17 @@ final class TraceWindow implements NetworkTrace {
     private final Engine engine;
     private final TraceOptions options;
     private final Snapshot start;
+    /** This window's tracing period's row of begun/completed samples (windows open together share a period). */
+    private final int row;
     private final Instant startWall;
     private volatile SnapshotView frozen;
     private volatile boolean closed;
     /** Per histogram: samples begun but still unresolved when a read gave up waiting (sticky maximum). */
     private final long[] unresolvedAtRead = new long[ALL_HISTS.length];
 
-    TraceWindow(Engine engine, TraceOptions options, Snapshot start) {
+    TraceWindow(Engine engine, TraceOptions options, Snapshot start, long epoch) {
         this.engine = engine;
+        this.row = Engine.periodRow(epoch);
         this.options = options;
         this.start = start;
         this.startWall = Instant.now();
@@ -43,13 +46,13 @@ final class TraceWindow implements NetworkTrace {
         long deadline = System.nanoTime() + options.readTimeout().toNanos();
         long[] target = new long[hists.length];
         for (int i = 0; i < hists.length; i++) {
-            target[i] = engine.readGlobal("entered", hists[i]);
+            target[i] = engine.readGlobal("entered", row + hists[i]);
         }
         long pause = 20_000;
         while (true) {
             boolean done = true;
             for (int i = 0; i < hists.length; i++) {
-                if (engine.readGlobal("completed", hists[i]) < target[i]) {
+                if (engine.readGlobal("completed", row + hists[i]) < target[i]) {
                     done = false;
                     break;
                 }
@@ -61,7 +64,7 @@ final class TraceWindow implements NetworkTrace {
                 // never a silently short result: what did not arrive in time is reported as lost
                 synchronized (unresolvedAtRead) {
                     for (int i = 0; i < hists.length; i++) {
-                        long missing = target[i] - engine.readGlobal("completed", hists[i]);
+                        long missing = target[i] - engine.readGlobal("completed", row + hists[i]);
                         unresolvedAtRead[hists[i]] = Math.max(unresolvedAtRead[hists[i]], missing);
                     }
                 }

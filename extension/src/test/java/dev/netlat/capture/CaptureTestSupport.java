@@ -76,10 +76,10 @@ final class CaptureTestSupport {
 
     /** One row of an agreement table: a netlat quantile against the same quantile of kernel timestamps. */
     record Row(String stage, String kernelStamps, double percentile, double netlatNanos, long kernelNanos,
-               long netlatCount, long kernelCount) {
+               long netlatCount, long kernelCount, long absoluteToleranceNanos) {
 
         long toleranceNanos() {
-            return Math.max(Math.round(RELATIVE_TOLERANCE * kernelNanos), ABSOLUTE_TOLERANCE_NANOS);
+            return Math.max(Math.round(RELATIVE_TOLERANCE * kernelNanos), absoluteToleranceNanos);
         }
 
         double diffNanos() {
@@ -112,11 +112,17 @@ final class CaptureTestSupport {
     /** Builds the rows of one stage for the given percentiles. */
     static List<Row> rows(String stage, String kernelStamps, LatencyDistribution netlat, long[] kernelValues,
                           double... percentiles) {
+        return rows(stage, kernelStamps, netlat, kernelValues, ABSOLUTE_TOLERANCE_NANOS, percentiles);
+    }
+
+    /** The same with another absolute floor of the tolerance (the relative part stays 5 %). */
+    static List<Row> rows(String stage, String kernelStamps, LatencyDistribution netlat, long[] kernelValues,
+                          long absoluteToleranceNanos, double... percentiles) {
         List<Row> rows = new ArrayList<>();
         for (double p : percentiles) {
             double n = netlat.percentileNanosOrNaN(p);
             long k = kernelValues.length == 0 ? -1 : dev.netlat.truth.TimestampingSocket.percentile(kernelValues, p);
-            rows.add(new Row(stage, kernelStamps, p, n, k, netlat.count(), kernelValues.length));
+            rows.add(new Row(stage, kernelStamps, p, n, k, netlat.count(), kernelValues.length, absoluteToleranceNanos));
         }
         return rows;
     }

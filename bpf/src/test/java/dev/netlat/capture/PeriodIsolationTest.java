@@ -1,0 +1,93 @@
+package dev.netlat.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.netlat.NetworkTrace;
+import dev.netlat.NetworkTracer;
+import dev.netlat.Stage;
+import dev.netlat.TraceOptions;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Samples an earlier window left unfinished (here: writes stuck in the send buffer of a socket whose peer stopped
+ * reading, the window closed without waiting) belong to that window's tracing period: the next window neither waits
+ * for them nor reports them as its own loss.
+ */
+class PeriodIsolationTest {
+    @BeforeAll
+    static void kernel() {
+        KernelRequired.assumeTracingAvailable();
+    }
+
+    @Test
+    void samplesLeftUnfinishedByAnEarlierWindowDoNotHoldUpTheNext() throws Exception {
+        try (ServerSocketChannel stalled = ServerSocketChannel.open()) {
+            stalled.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            long stuck;
+            try (SocketChannel writer = SocketChannel.open(stalled.getLocalAddress());
+                 SocketChannel neverReads = stalled.accept()) {
+                writer.configureBlocking(false);
+                try (NetworkTrace first = NetworkTracer.start(TraceOptions.defaults().readTimeout(Duration.ZERO))) {
+                    ByteBuffer chunk = ByteBuffer.allocate(16 * 1024);
+                    // fill the peer's receive window and then our send buffer: the last writes' data cannot leave
+                    for (int i = 0; i < 10_000; i++) {
+                        chunk.clear();
+                        if (writer.write(chunk) == 0) {
+                            break;
+                        }
+                    }
+                    first.latency(Stage.SOCKET); // readTimeout zero: gives up at once, notes what is unresolved
+                    stuck = first.lostEventsByCause().getOrDefault(
+                            "SOCKET samples still unresolved when read (after readTimeout PT0S)", 0L);
+                }
+                assertThat(stuck).as("the first window ends with writes whose data is still in the send buffer")
+                        .isPositive();
+
+                // a short read bound: the stuck socket's zero-window probing would settle the old samples after
+                // ~200 ms (RTO), so a reader that waited for them would give up first and report them as lost
+                try (NetworkTrace second = NetworkTracer.start(TraceOptions.defaults().readTimeout(Duration.ofMillis(100)))) {
+                    int port = echoTenWrites();
+                    assertThat(second.port(port).writes()).isEqualTo(10);
+                    assertThat(second.port(port).latency(Stage.SOCKET).count()).isEqualTo(10);
+                    assertThat(second.latency(Stage.ACK).count()).isGreaterThanOrEqualTo(10);
+                    assertThat(second.latency(Stage.TOTAL).count()).isGreaterThanOrEqualTo(10);
+                    assertThat(second.lostEventsByCause())
+                            .as("the first window's unfinished samples are not this window's loss")
+                            .isEmpty();
+                }
+            }
+        }
+    }
+
+    private static int echoTenWrites() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> sink = CompletableFuture.runAsync(() -> {
+                try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+                    in.transferTo(OutputStream.nullOutputStream());
+                } catch (Exception ignored) {
+                    // the client closed
+                }
+            });
+            try (Socket c = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+                c.setTcpNoDelay(true);
+                for (int i = 0; i < 10; i++) {
+                    c.getOutputStream().write(new byte[100]);
+                }
+            }
+            sink.get();
+            return server.getLocalPort();
+        }
+    }
+}
