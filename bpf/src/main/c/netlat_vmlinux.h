@@ -45,6 +45,10 @@ enum {
 
 struct task_struct;
 
+struct bpf_timer {
+	__u64 __opaque[2];
+} __attribute__((aligned(8)));
+
 struct bpf_spin_lock {
 	__u32 val;
 };
@@ -161,5 +165,6 @@ struct tcphdr {
 #define AF_INET6 10
 #define IPPROTO_TCP 6
 #define IFF_LOOPBACK 0x8
+#define CLOCK_MONOTONIC 1
 
 #endif

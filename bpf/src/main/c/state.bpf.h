@@ -107,6 +107,7 @@ struct pslot {
 struct sock_state {
 	struct bpf_spin_lock lock;
 	__u32 pad0;
+	struct bpf_timer settle_later; /* finishes, outside the ACK's processing, what an ACK's hook left to resolve */
 	__u64 key;         /* the struct sock * this state belongs to, as a number */
 	__u32 epoch;
 	__u16 lport;

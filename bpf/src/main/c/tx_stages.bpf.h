@@ -346,6 +346,44 @@ __noinline int settle(__u64 key, __u16 lport, __u16 rport, struct sbuf *b)
 	return 0;
 }
 
+struct settle_some_ctx {
+	__u64 key;
+	struct sbuf *b;
+	int more;
+};
+
+static long settle_some_step(__u64 i, struct settle_some_ctx *c)
+{
+	c->more = resolve_round(c->key, c->b);
+	return c->more ? 0 : 1;
+}
+
+/* At most `rounds` rounds of settle(); returns whether work is left. */
+__noinline int settle_some(__u64 key, __u16 lport, __u16 rport, struct sbuf *b, __u32 rounds)
+{
+	if (!b)
+		return 0;
+	sb_record(lport, rport, b);
+	struct settle_some_ctx c = { .key = key, .b = b, .more = 0 };
+	bpf_loop(rounds, settle_some_step, &c, 0);
+	return c.more;
+}
+
+/* The socket's timer: settles what its ACK hook left, in the timer's softirq instead of inside the ACK. */
+static int settle_later_cb(void *map, __u64 *key, struct sock_state *s)
+{
+	struct sbuf b = {};
+	settle(*key, s->lport, s->rport, &b);
+	return 0;
+}
+
+/*
+ * Rounds of resolving an ACK's hook does itself (~13 samples each). It runs inside the kernel's processing of that
+ * ACK: one stretch ACK on loopback can cover ~70 writes, and resolving them all there took 100-150 us, which delayed
+ * TCP's own handling of the ACK (its TX_ACK timestamps showed it) and everything it clocks out.
+ */
+#define ACK_SETTLE_ROUNDS 2
+
 static __always_inline __u32 snd_nxt_of(struct sock *sk)
 {
 	return BPF_CORE_READ((struct tcp_sock *)sk, snd_nxt);
@@ -820,7 +858,13 @@ int BPF_PROG(nl_tcp_probe, struct sock *sk, struct sk_buff *skb)
 	record_pending(&pd);
 	for (int r = 0; more && r < STEP_ROUNDS; r++)
 		more = ack_round(s->key, ack, now);
-	settle(s->key, s->lport, s->rport, &b);
+	if (settle_some(s->key, s->lport, s->rport, &b, ACK_SETTLE_ROUNDS)) {
+		/* initialised here, the first time it is needed (later calls return -EBUSY): the callback is then
+		 * verified with this program, which carries the resolver anyway */
+		bpf_timer_init(&s->settle_later, &socks, CLOCK_MONOTONIC);
+		bpf_timer_set_callback(&s->settle_later, settle_later_cb);
+		bpf_timer_start(&s->settle_later, 0, 0);
+	}
 	return 0;
 }
 
