@@ -12,6 +12,10 @@
  * its last byte. State changes happen under the socket's bpf_spin_lock, because the stages of one socket run on
  * different CPUs (process context, qdisc dequeue, softirq); samples are buffered under the lock and recorded
  * after it, since no helper may be called while holding it.
+ *
+ * Packet hooks only stamp; samples are resolved ("settled") at the end of a write, at state changes, and at ACKs.
+ * The ACK hook runs inside the kernel's processing of that ACK, so it settles at most ACK_SETTLE_ROUNDS itself and
+ * leaves the rest to the socket's bpf_timer (loopback device-done uses a per-CPU slot, not the tx_skbs hash).
  */
 #ifndef NETLAT_TX_STAGES_BPF_H
 #define NETLAT_TX_STAGES_BPF_H
