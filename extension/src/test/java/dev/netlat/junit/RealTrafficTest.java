@@ -43,7 +43,11 @@ class RealTrafficTest {
             assertThat(n).isEqualTo(2000);
             assertThat(trace.writes()).isGreaterThanOrEqualTo(2000);
             assertThat(trace.latency(Stage.SOCKET)).hasSamplesAtLeast(2000).p99Below(Duration.ofSeconds(1));
-            assertThat(trace).hasNoDrops().hasNoLostEvents();
+            // loopback loses nothing; a spurious retransmit's copy may be discarded as TCP_OLD_DATA (kernel-notes)
+            assertThat(trace).hasNoLostEvents();
+            assertThat(trace.dropsByReason()).allSatisfy((reason, count) ->
+                    assertThat(count == 0 || reason.equals("TCP_OLD_DATA")).as("drops %s=%d", reason, count).isTrue());
+            assertThat(trace.drops()).isLessThanOrEqualTo(trace.retransmits());
         }
 
         @Test

@@ -167,17 +167,24 @@ class HttpClientSampleTest {
     }
 
     /**
-     * No packet went missing: TCP never retransmitted after duplicate ACKs or SACK (FAST) or a timeout (TIMEOUT).
-     * On a dedicated, quiet machine write {@code assertThat(trace).hasNoRetransmits()}: it also fails on tail loss
-     * probes (see the class comment) and prints the retransmit events.
+     * No packet went missing: nothing was dropped but duplicates, and TCP never timed out. Retransmits after duplicate
+     * ACKs (FAST) and tail loss probes are allowed in small numbers: on loopback and veth they happen with no loss at
+     * all, when packets of one connection are handled on both CPUs and arrive reordered (the kernel counts them too);
+     * the receiver then discards the copy it already has (drop reason TCP_OLD_DATA). On a dedicated, quiet machine
+     * write {@code assertThat(trace).hasNoRetransmits().hasNoDrops()}, which print the events.
      */
     static void assertNothingLost(NetworkView view) {
+        Map<String, Long> realDrops = new java.util.TreeMap<>(view.dropsByReason());
+        realDrops.remove("TCP_OLD_DATA"); // a retransmitted copy of data the receiver already had
+        assertThat(realDrops).as("drops other than duplicates; events: %s", view.events()).isEmpty();
         Map<RetransmitKind, Long> byKind = view.retransmitsByKind();
-        assertThat(byKind).as("retransmits by kind (tail loss probes allowed)")
-                .containsEntry(RetransmitKind.FAST, 0L)
+        assertThat(byKind).as("retransmits by kind: a timeout means a packet really went missing")
                 .containsEntry(RetransmitKind.TIMEOUT, 0L);
-        if (view.retransmits() > 0) {
-            System.out.println("Tail loss probes (an ACK was late, nothing was lost): " + byKind);
+        long spurious = view.retransmits();
+        assertThat(spurious).as("retransmits %s of %d packets: more than reordering explains", byKind, view.packets())
+                .isLessThanOrEqualTo(Math.max(3, view.packets() / 200));
+        if (spurious > 0) {
+            System.out.println("Retransmits without loss (reordering, late ACKs): " + byKind);
         }
     }
 }
