@@ -6,17 +6,12 @@ import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkTracer;
 import dev.netlat.Stage;
 import dev.netlat.TraceOptions;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -58,7 +53,7 @@ class PeriodIsolationTest {
                 // a short read bound: the stuck socket's zero-window probing would settle the old samples after
                 // ~200 ms (RTO), so a reader that waited for them would give up first and report them as lost
                 try (NetworkTrace second = NetworkTracer.start(TraceOptions.defaults().readTimeout(Duration.ofMillis(100)))) {
-                    int port = echoTenWrites();
+                    int port = SinkTraffic.writeToSink(10, 100);
                     assertThat(second.port(port).writes()).isEqualTo(10);
                     assertThat(second.port(port).latency(Stage.SOCKET).count()).isEqualTo(10);
                     assertThat(second.latency(Stage.ACK).count()).isGreaterThanOrEqualTo(10);
@@ -68,26 +63,6 @@ class PeriodIsolationTest {
                             .isEmpty();
                 }
             }
-        }
-    }
-
-    private static int echoTenWrites() throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<Void> sink = CompletableFuture.runAsync(() -> {
-                try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
-                    in.transferTo(OutputStream.nullOutputStream());
-                } catch (Exception ignored) {
-                    // the client closed
-                }
-            });
-            try (Socket c = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
-                c.setTcpNoDelay(true);
-                for (int i = 0; i < 10; i++) {
-                    c.getOutputStream().write(new byte[100]);
-                }
-            }
-            sink.get();
-            return server.getLocalPort();
         }
     }
 }
