@@ -378,6 +378,19 @@ public final class Engine {
         return global.getLong(layout.offset(field) + 8L * index);
     }
 
+    /**
+     * Samples of the current tracing period begun but not yet completed, by stage name (RTT last): a diagnostic for
+     * a read that gave up waiting.
+     */
+    public synchronized Map<String, Long> pendingSamples() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (int h = 0; h < 6; h++) {
+            long pending = readGlobal("entered", periodRow(epoch) + h) - readGlobal("completed", periodRow(epoch) + h);
+            out.put(h < Stage.values().length ? Stage.values()[h].name() : "RTT", pending);
+        }
+        return out;
+    }
+
     /** Entries per hist id in the kernel's per-period entered/completed rows (netlat.h). */
     private static final int STAGE_ROW = 8;
 

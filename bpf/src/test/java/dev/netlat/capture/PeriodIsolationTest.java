@@ -6,6 +6,7 @@ import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkTracer;
 import dev.netlat.Stage;
 import dev.netlat.TraceOptions;
+import dev.netlat.internal.Engine;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -49,6 +50,8 @@ class PeriodIsolationTest {
                 }
                 assertThat(stuck).as("the first window ends with writes whose data is still in the send buffer")
                         .isPositive();
+                assertThat(Engine.get().pendingSamples().get("SOCKET")).as("pending in the first period")
+                        .isGreaterThanOrEqualTo(stuck);
 
                 // a short read bound: the stuck socket's zero-window probing would settle the old samples after
                 // ~200 ms (RTO), so a reader that waited for them would give up first and report them as lost
@@ -61,6 +64,8 @@ class PeriodIsolationTest {
                     assertThat(second.lostEventsByCause())
                             .as("the first window's unfinished samples are not this window's loss")
                             .isEmpty();
+                    assertThat(Engine.get().pendingSamples().values()).as("nothing pending in the second period")
+                            .containsOnly(0L);
                 }
             }
         }

@@ -94,7 +94,9 @@ class SoakTest {
                         if (lost == 0) {
                             assertThat(samples).as("window %d: SOCKET samples", windows).isEqualTo(expected);
                         } else {
-                            lossy.add("window " + windows + ": " + samples + "/" + expected + " " + trace.lostEventsByCause());
+                            lossy.add("window " + windows + ": " + samples + "/" + expected + " " + trace.lostEventsByCause()
+                                    + ", still pending " + Engine.get().pendingSamples() + ", sockets "
+                                    + Engine.get().mapEntryCounts());
                         }
                     }
                 }
