@@ -100,9 +100,11 @@ int BPF_PROG(nl_kfree_skb, struct sk_buff *skb, void *location, int reason, stru
 {
 	if (!G.active)
 		return 0;
-	/* a driver dropped an skb handed to it: it never completes */
-	__u32 ignored;
-	take_txskb(skb, &ignored);
+	if (G.txskb_inflight) {
+		/* a driver dropped an skb handed to it: it never completes */
+		__u32 ignored;
+		take_txskb(skb, &ignored);
+	}
 	struct sock *sk = skb->sk;
 	struct traced *t = sk ? traced_of(sk) : 0;
 	if (!t && rx_sk) {

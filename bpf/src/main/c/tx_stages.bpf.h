@@ -329,47 +329,27 @@ __noinline int resolve_round(__u64 key, struct sbuf *b)
 struct settle_ctx {
 	__u64 key;
 	struct sbuf *b;
-};
-
-static long settle_step(__u64 i, struct settle_ctx *c)
-{
-	return resolve_round(c->key, c->b) ? 0 : 1;
-}
-
-/* Resolves everything that can be resolved now. A round takes at most SBUF - 3 samples; bpf_loop bounds the rounds
- * high enough for full rings (W_SLOTS writes with three samples each) at a verifier cost independent of the bound. */
-#define SETTLE_ROUNDS (W_SLOTS * 3 / (SBUF - 3) + P_SLOTS * 3 / (SBUF - 3) + 16)
-
-__noinline int settle(__u64 key, __u16 lport, __u16 rport, struct sbuf *b)
-{
-	if (!b)
-		return 0;
-	sb_record(lport, rport, b);
-	struct settle_ctx c = { .key = key, .b = b };
-	bpf_loop(SETTLE_ROUNDS, settle_step, &c, 0);
-	return 0;
-}
-
-struct settle_some_ctx {
-	__u64 key;
-	struct sbuf *b;
 	int more;
 };
 
-static long settle_some_step(__u64 i, struct settle_some_ctx *c)
+static long settle_step(__u64 i, struct settle_ctx *c)
 {
 	c->more = resolve_round(c->key, c->b);
 	return c->more ? 0 : 1;
 }
 
-/* At most `rounds` rounds of settle(); returns whether work is left. */
-__noinline int settle_some(__u64 key, __u16 lport, __u16 rport, struct sbuf *b, __u32 rounds)
+/* Enough rounds for everything: a round takes at most SBUF - 3 samples, full rings hold W_SLOTS writes and P_SLOTS
+ * packets with three samples each; bpf_loop's verifier cost does not depend on the bound. */
+#define SETTLE_ROUNDS (W_SLOTS * 3 / (SBUF - 3) + P_SLOTS * 3 / (SBUF - 3) + 16)
+
+/* Resolves what can be resolved now, in at most `rounds` rounds; returns whether work is left. */
+__noinline int settle(__u64 key, __u16 lport, __u16 rport, struct sbuf *b, __u32 rounds)
 {
 	if (!b)
 		return 0;
 	sb_record(lport, rport, b);
-	struct settle_some_ctx c = { .key = key, .b = b, .more = 0 };
-	bpf_loop(rounds, settle_some_step, &c, 0);
+	struct settle_ctx c = { .key = key, .b = b, .more = 0 };
+	bpf_loop(rounds, settle_step, &c, 0);
 	return c.more;
 }
 
@@ -377,7 +357,7 @@ __noinline int settle_some(__u64 key, __u16 lport, __u16 rport, struct sbuf *b, 
 static int settle_later_cb(void *map, __u64 *key, struct sock_state *s)
 {
 	struct sbuf b = {};
-	settle(*key, s->lport, s->rport, &b);
+	settle(*key, s->lport, s->rport, &b, SETTLE_ROUNDS);
 	return 0;
 }
 
@@ -514,7 +494,7 @@ int BPF_PROG(nl_send_length, struct sock *sk, int ret, int flags)
 	}
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_WRITE_RING], 1);
-	settle(s->key, s->lport, s->rport, &b);
+	settle(s->key, s->lport, s->rport, &b, SETTLE_ROUNDS);
 	return 0;
 }
 
@@ -775,19 +755,11 @@ int BPF_PROG(nl_start_xmit, struct sk_buff *skb, struct net_device *dev)
 	return 0;
 }
 
-/* The device is done with an skb handed to it at start_xmit: the socket and data end recorded there, or 0. */
+/* An skb handed to a (non-loopback) driver at start_xmit is done: its socket and data end, or 0 if not tracked.
+ * Callers check G.txskb_inflight first. */
 static __always_inline __u64 take_txskb(struct sk_buff *skb, __u32 *end)
 {
 	__u64 key = (__u64)skb, sk;
-	__u32 zero = 0;
-	struct lo_xmit *lo = bpf_map_lookup_elem(&lo_in_xmit, &zero);
-	if (lo && lo->skb == key) {
-		lo->skb = 0;
-		*end = lo->t.end;
-		return lo->t.sk;
-	}
-	if (!G.txskb_inflight)
-		return 0;
 	struct txskb *t = bpf_map_lookup_elem(&tx_skbs, &key);
 	if (!t)
 		return 0;
@@ -798,10 +770,9 @@ static __always_inline __u64 take_txskb(struct sk_buff *skb, __u32 *end)
 	return sk;
 }
 
-static __always_inline void device_done(struct sk_buff *skb)
+/* Marks the socket's packets up to `end` as done by the device. */
+static __always_inline void device_done(__u64 skkey, __u32 end)
 {
-	__u32 end = 0;
-	__u64 skkey = take_txskb(skb, &end);
 	if (!skkey)
 		return;
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &skkey);
@@ -825,7 +796,16 @@ int BPF_PROG(nl_netif_rx, struct sk_buff *skb)
 {
 	if (!G.active)
 		return 0;
-	device_done(skb);
+	/* loopback: the skb this CPU's start_xmit is handing over right now (the only place the slot can match) */
+	__u32 zero = 0, end = 0;
+	struct lo_xmit *lo = bpf_map_lookup_elem(&lo_in_xmit, &zero);
+	if (lo && lo->skb == (__u64)skb) {
+		lo->skb = 0;
+		device_done(lo->t.sk, lo->t.end);
+	} else if (G.txskb_inflight) {
+		__u64 sk = take_txskb(skb, &end);
+		device_done(sk, end);
+	}
 	return 0;
 }
 
@@ -834,7 +814,9 @@ int BPF_PROG(nl_consume_skb, struct sk_buff *skb, void *location)
 {
 	if (!G.active || !G.txskb_inflight)
 		return 0;
-	device_done(skb);
+	__u32 end = 0;
+	__u64 sk = take_txskb(skb, &end);
+	device_done(sk, end);
 	return 0;
 }
 
@@ -862,11 +844,11 @@ int BPF_PROG(nl_tcp_probe, struct sock *sk, struct sk_buff *skb)
 	record_pending(&pd);
 	for (int r = 0; more && r < STEP_ROUNDS; r++)
 		more = ack_round(s->key, ack, now);
-	if (settle_some(s->key, s->lport, s->rport, &b, ACK_SETTLE_ROUNDS)) {
+	if (settle(s->key, s->lport, s->rport, &b, ACK_SETTLE_ROUNDS)) {
 		/* initialised here, the first time it is needed (later calls return -EBUSY): the callback is then
 		 * verified with this program, which carries the resolver anyway */
-		bpf_timer_init(&s->settle_later, &socks, CLOCK_MONOTONIC);
-		bpf_timer_set_callback(&s->settle_later, settle_later_cb);
+		if (bpf_timer_init(&s->settle_later, &socks, CLOCK_MONOTONIC) == 0)
+			bpf_timer_set_callback(&s->settle_later, settle_later_cb);
 		bpf_timer_start(&s->settle_later, 0, 0);
 	}
 	return 0;
@@ -897,7 +879,7 @@ static __always_inline void ack_from_snd_una(const struct sock *sk)
 	for (int r = 0; more && r < STEP_ROUNDS; r++)
 		more = ack_round(s->key, una, now);
 	if (ok)
-		settle(s->key, s->lport, s->rport, &b);
+		settle(s->key, s->lport, s->rport, &b, SETTLE_ROUNDS);
 }
 
 #endif
