@@ -32,6 +32,13 @@ final class Counter {
     };
 
     static final int HIST_RTT = 5;
+    /** Every histogram id: the stages in {@link dev.netlat.Stage} order, then RTT. */
+    static final int[] ALL_HISTS = {0, 1, 2, 3, 4, HIST_RTT};
+
+    /** A histogram id's name: the stage's, or RTT. */
+    static String histName(int hist) {
+        return hist < dev.netlat.Stage.values().length ? dev.netlat.Stage.values()[hist].name() : "RTT";
+    }
 
     private Counter() {
     }

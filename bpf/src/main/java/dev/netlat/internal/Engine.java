@@ -384,9 +384,9 @@ public final class Engine {
      */
     public synchronized Map<String, Long> pendingSamples() {
         Map<String, Long> out = new LinkedHashMap<>();
-        for (int h = 0; h < 6; h++) {
+        for (int h : Counter.ALL_HISTS) {
             long pending = readGlobal("entered", periodRow(epoch) + h) - readGlobal("completed", periodRow(epoch) + h);
-            out.put(h < Stage.values().length ? Stage.values()[h].name() : "RTT", pending);
+            out.put(Counter.histName(h), pending);
         }
         return out;
     }

@@ -31,7 +31,7 @@ final class TraceWindow implements NetworkTrace {
     private volatile SnapshotView frozen;
     private volatile boolean closed;
     /** Per histogram: samples begun but still unresolved when a read gave up waiting (sticky maximum). */
-    private final long[] unresolvedAtRead = new long[ALL_HISTS.length];
+    private final long[] unresolvedAtRead = new long[Counter.ALL_HISTS.length];
 
     TraceWindow(Engine engine, TraceOptions options, Snapshot start, long epoch) {
         this.engine = engine;
@@ -75,7 +75,6 @@ final class TraceWindow implements NetworkTrace {
         }
     }
 
-    private static final int[] ALL_HISTS = {0, 1, 2, 3, 4, Counter.HIST_RTT};
 
     private SnapshotView view(boolean withPorts, int... hists) {
         SnapshotView f = frozen;
@@ -345,7 +344,7 @@ final class TraceWindow implements NetworkTrace {
         synchronized (unresolvedAtRead) {
             for (int h = 0; h < unresolvedAtRead.length; h++) {
                 if (unresolvedAtRead[h] > 0) {
-                    out.put((h < Stage.values().length ? Stage.values()[h].name() : "RTT")
+                    out.put(Counter.histName(h)
                             + " samples still unresolved when read (after readTimeout " + options.readTimeout() + ")",
                             unresolvedAtRead[h]);
                 }
@@ -379,7 +378,7 @@ final class TraceWindow implements NetworkTrace {
             return;
         }
         try {
-            frozen = view(options.portViews(), ALL_HISTS);
+            frozen = view(options.portViews(), Counter.ALL_HISTS);
         } finally {
             closed = true;
             engine.endWindow(options.portViews());

@@ -48,6 +48,10 @@ class NetworkTraceAssertTest {
         assertThatThrownBy(() -> NetAssertions.assertThat(t).hasNoDrops("skb_drop_reason_netfilter_drop"))
                 .hasMessageContaining("reason NETFILTER_DROP, but measured 2");
         assertThatCode(() -> NetAssertions.assertThat(t).hasNoDrops("SOCKET_FILTER")).doesNotThrowAnyException();
+        assertThatThrownBy(() -> NetAssertions.assertThat(t).hasNoDropsOtherThan("netfilter_drop"))
+                .hasMessageContaining("reasons other than [NETFILTER_DROP], but measured 1").hasMessageContaining("TCP_CSUM=1");
+        assertThatCode(() -> NetAssertions.assertThat(t).hasNoDropsOtherThan("NETFILTER_DROP", "SKB_DROP_REASON_TCP_CSUM"))
+                .doesNotThrowAnyException();
     }
 
     @Test

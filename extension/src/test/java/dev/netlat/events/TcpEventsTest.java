@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkTracer;
+import dev.netlat.assertj.NetAssertions;
 import dev.netlat.capture.KernelRequired;
 import dev.netlat.lab.DropPoint;
 import dev.netlat.lab.LabServer;
@@ -21,7 +22,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -268,11 +268,8 @@ class TcpEventsTest {
         long kernelRetrans = nstat("TcpRetransSegs") - retransBefore;
         assertThat(trace.retransmits()).as("retransmits against nstat TcpRetransSegs %d", kernelRetrans)
                 .isLessThanOrEqualTo(kernelRetrans).isLessThanOrEqualTo(3);
-        Map<String, Long> drops = new TreeMap<>(trace.dropsByReason());
-        long duplicates = drops.getOrDefault("TCP_OLD_DATA", 0L);
-        drops.remove("TCP_OLD_DATA");
-        assertThat(drops).as("drops other than duplicate copies").isEmpty();
-        assertThat(duplicates).as("duplicate copies dropped, at most one per retransmit").isLessThanOrEqualTo(trace.retransmits());
+        NetAssertions.assertThat(trace).hasNoDropsOtherThan("TCP_OLD_DATA");
+        assertThat(trace.drops()).as("duplicate copies dropped, at most one per retransmit").isLessThanOrEqualTo(trace.retransmits());
         assertThat(trace.rtt().count()).isPositive();
         assertThat(trace.rtt().p50()).as("loopback RTT p50").isLessThan(Duration.ofMillis(1));
         assertThat(trace.writes()).as("500 requests and 500 echoes").isEqualTo(1000);
