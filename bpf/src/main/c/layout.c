@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "netlat.h"
+#include "hooks.h"
 #include <linux/bpf.h>
 
 #define OFF(f) printf("offset." #f "=%zu\n", offsetof(struct nl_global, f))
@@ -27,5 +28,11 @@ int main(void)
 	printf("prog_info.run_cnt=%zu\n", offsetof(struct bpf_prog_info, run_cnt));
 	printf("prog_info.recursion_misses=%zu\n", offsetof(struct bpf_prog_info, recursion_misses));
 	printf("prog_info.id=%zu\n", offsetof(struct bpf_prog_info, id));
+	/* the hook table: hook.N=<hook> <program> <kind> <target> <args> <kernels seen> */
+	int n = 0;
+#define HOOK(hook, prog, kind, target, args, seen) \
+	printf("hook.%d=%s %s %s %s %d %s\n", n++, #hook, #prog, #kind, #target, args, seen);
+	NL_HOOK_VARIANTS(HOOK)
+	printf("hooks=%d\n", n);
 	return 0;
 }

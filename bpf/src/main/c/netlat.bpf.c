@@ -1,6 +1,148 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* netlat kernel programs: one object, one concern per included file. Observers only: no program modifies packets. */
+/*
+ * netlat kernel programs: every attach point, and every kernel difference, in this one file. Each program is a thin
+ * wrapper around a handler in tx_stages.bpf.h or tcp_events.bpf.h. Where kernels differ, a hook has variants: the
+ * loader (dev.netlat.internal.HookPlan) picks one per hook from the running kernel's BTF before load, in the order
+ * of hooks.h (a tracepoint with this kernel's signature, else fentry/fexit on a function with the same moment and
+ * data), and turns the others' autoload off. Versions cited are those whose BTF was read (Debian 6.1, 6.12, 6.18).
+ * Observers only: no program modifies, redirects or drops a packet.
+ */
 #include "tx_stages.bpf.h"
 #include "tcp_events.bpf.h"
+
+/* ---- write start: tracepoint on 6.18; 6.1 and 6.12 have no tcp:tcp_sendmsg_locked ---- */
+
+SEC("tp_btf/tcp_sendmsg_locked")
+int BPF_PROG(nl_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff *skb, int size_goal)
+{
+	return on_write_start(sk, msg);
+}
+
+/* Entry of tcp_sendmsg_locked(): the same moment as the tracepoint's first firing for the call, and the same msghdr.
+ * Kernels before 6.5 send sendfile()/splice() through do_tcp_sendpages(), not through here: those writes are not
+ * followed there (their bytes still count in no stage). */
+SEC("fentry/tcp_sendmsg_locked")
+int BPF_PROG(nl_sendmsg_fentry, struct sock *sk, struct msghdr *msg, size_t size)
+{
+	return on_write_start(sk, msg);
+}
+
+/* ---- write end: sock:sock_send_length on 6.12 and 6.18; 6.1 lacks it ---- */
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(nl_send_length, struct sock *sk, int ret, int flags)
+{
+	return on_write_end(sk, ret);
+}
+
+/* Return of tcp_sendmsg_locked(): the write's result, with write_seq final (the socket is still locked). */
+SEC("fexit/tcp_sendmsg_locked")
+int BPF_PROG(nl_send_length_fexit, struct sock *sk, struct msghdr *msg, size_t size, int ret)
+{
+	return on_write_end(sk, ret);
+}
+
+/* ---- packet path: the same tracepoints on 6.1, 6.12 and 6.18 ---- */
+
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(nl_dev_queue, struct sk_buff *skb)
+{
+	return on_dev_queue(skb);
+}
+
+SEC("tp_btf/net_dev_start_xmit")
+int BPF_PROG(nl_start_xmit, struct sk_buff *skb, struct net_device *dev)
+{
+	return on_start_xmit(skb, dev);
+}
+
+SEC("tp_btf/netif_rx")
+int BPF_PROG(nl_netif_rx, struct sk_buff *skb)
+{
+	return on_netif_rx(skb);
+}
+
+/* 6.3 added a second argument (location), unused here: one program fits both signatures. */
+SEC("tp_btf/consume_skb")
+int BPF_PROG(nl_consume_skb, struct sk_buff *skb)
+{
+	return on_consume_skb(skb);
+}
+
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(nl_tcp_probe, struct sock *sk, struct sk_buff *skb)
+{
+	return on_tcp_probe(sk, skb);
+}
+
+/* ---- retransmits: 6.18 adds `err` (the tracepoint then fires for failed attempts too); 6.1 and 6.12 fire only on
+ * success, without it ---- */
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(nl_retransmit, const struct sock *sk, const struct sk_buff *skb, int err)
+{
+	return on_retransmit(sk, skb, err);
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(nl_retransmit_noerr, const struct sock *sk, const struct sk_buff *skb)
+{
+	return on_retransmit(sk, skb, 0);
+}
+
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(nl_retransmit_synack, const struct sock *sk, const void *req)
+{
+	return on_retransmit_synack(sk);
+}
+
+/* ---- drops: 6.12 and 6.18 name the receiving socket (rx_sk); 6.1 does not, so a receive-side drop whose skb has no
+ * socket yet is not attributed there ---- */
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(nl_kfree_skb, struct sk_buff *skb, void *location, int reason, struct sock *rx_sk)
+{
+	return on_kfree_skb(skb, reason, rx_sk);
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(nl_kfree_skb_norxsk, struct sk_buff *skb, void *location, int reason)
+{
+	return on_kfree_skb(skb, reason, 0);
+}
+
+/* ---- resets: 6.12 and 6.18 pass the reason; 6.1 does not ---- */
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(nl_send_reset, const struct sock *sk, const struct sk_buff *skb, int reason)
+{
+	return on_send_reset(sk, reason);
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(nl_send_reset_noreason, const struct sock *sk, const struct sk_buff *skb)
+{
+	return on_send_reset(sk, 0);
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(nl_receive_reset, struct sock *sk)
+{
+	return on_receive_reset(sk);
+}
+
+/* ---- connection life: the same on 6.1, 6.12 and 6.18 ---- */
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(nl_set_state, const struct sock *sk, int oldstate, int newstate)
+{
+	return on_set_state(sk, oldstate, newstate);
+}
+
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(nl_destroy_sock, struct sock *sk)
+{
+	return on_destroy_sock(sk);
+}
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -209,9 +209,11 @@ static __always_inline int log2_u64(__u64 v)
 	return r;
 }
 
-/* Same as dev.netlat.HistogramBuckets.index. Not inlined: clang would otherwise recompute the result from ns
- * after the caller's bound check, in a form the verifier cannot bound. */
-static __noinline __u32 bucket_of(__u64 ns)
+/* Same as dev.netlat.HistogramBuckets.index. Global (verified once, its result an unknown scalar to the caller):
+ * inlined, clang recomputes the result after the caller's bound check in a form the verifier cannot bound, and as
+ * a static subprogram 6.1's verifier walks it with the caller's state into contradictory bounds ("misaligned
+ * access off (0x0; 0xffffffffffffffff)" in nl_tcp_probe). */
+__noinline __u64 bucket_of(__u64 ns)
 {
 	if (ns < NL_SUB)
 		return ns;
@@ -258,7 +260,9 @@ __noinline int record_sample(__u16 lport, __u16 rport, __u64 hist, __u64 ns, __u
 {
 	if (hist >= NL_HISTS)
 		return 0;
-	__u32 b = bucket_of(ns);
+	/* 64-bit, so the checked register is the index: with a __u32, clang zero-extends the result once for the check
+	 * and again for the index, and 6.1's verifier does not carry the bound over ("R4 unbounded memory access") */
+	__u64 b = bucket_of(ns);
 	if (b > NL_OVERFLOW)
 		b = NL_OVERFLOW;
 	__sync_fetch_and_add(&G.hist[hist][b], 1);

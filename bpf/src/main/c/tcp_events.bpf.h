@@ -51,9 +51,8 @@ static __always_inline __u32 gso_segs(const struct sk_buff *skb)
 	return segs ? segs : 1;
 }
 
-/* Since 6.17 the tracepoint also fires for failed attempts (err != 0): the kernel's counters count only err == 0. */
-SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(nl_retransmit, const struct sock *sk, const struct sk_buff *skb, int err)
+/* A retransmit attempt; err != 0 for a failed one (the kernel's counters count only err == 0). */
+static __always_inline int on_retransmit(const struct sock *sk, const struct sk_buff *skb, int err)
 {
 	if (!G.active)
 		return 0;
@@ -80,8 +79,7 @@ int BPF_PROG(nl_retransmit, const struct sock *sk, const struct sk_buff *skb, in
 	return 0;
 }
 
-SEC("tp_btf/tcp_retransmit_synack")
-int BPF_PROG(nl_retransmit_synack, const struct sock *sk, const void *req)
+static __always_inline int on_retransmit_synack(const struct sock *sk)
 {
 	if (!G.active)
 		return 0;
@@ -95,8 +93,7 @@ int BPF_PROG(nl_retransmit_synack, const struct sock *sk, const void *req)
 }
 
 /* Drops of packets of traced sockets: transmit side (skb->sk) or receive side (rx_sk, the socket it was for). */
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(nl_kfree_skb, struct sk_buff *skb, void *location, int reason, struct sock *rx_sk)
+static __always_inline int on_kfree_skb(struct sk_buff *skb, int reason, struct sock *rx_sk)
 {
 	if (!G.active)
 		return 0;
@@ -124,8 +121,7 @@ int BPF_PROG(nl_kfree_skb, struct sk_buff *skb, void *location, int reason, stru
 	return 0;
 }
 
-SEC("tp_btf/tcp_send_reset")
-int BPF_PROG(nl_send_reset, const struct sock *sk, const struct sk_buff *skb, int reason)
+static __always_inline int on_send_reset(const struct sock *sk, int reason)
 {
 	if (!G.active || !sk)
 		return 0;
@@ -137,8 +133,7 @@ int BPF_PROG(nl_send_reset, const struct sock *sk, const struct sk_buff *skb, in
 	return 0;
 }
 
-SEC("tp_btf/tcp_receive_reset")
-int BPF_PROG(nl_receive_reset, struct sock *sk)
+static __always_inline int on_receive_reset(struct sock *sk)
 {
 	if (!G.active)
 		return 0;
@@ -151,8 +146,7 @@ int BPF_PROG(nl_receive_reset, struct sock *sk)
 }
 
 /* connect() and listen() put a socket in scope (process context); ESTABLISHED and CLOSE are counted. */
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(nl_set_state, const struct sock *sk, int oldstate, int newstate)
+static __always_inline int on_set_state(const struct sock *sk, int oldstate, int newstate)
 {
 	if (!G.active || sk->sk_protocol != IPPROTO_TCP)
 		return 0;
@@ -186,8 +180,7 @@ int BPF_PROG(nl_set_state, const struct sock *sk, int oldstate, int newstate)
 	return 0;
 }
 /* Runs even when no window is open: state must not outlive its socket (the address gets reused). */
-SEC("tp_btf/tcp_destroy_sock")
-int BPF_PROG(nl_destroy_sock, struct sock *sk)
+static __always_inline int on_destroy_sock(struct sock *sk)
 {
 	__u64 tkey = (__u64)sk;
 	bpf_map_delete_elem(&traced_socks, &tkey);

@@ -410,8 +410,8 @@ static __always_inline void freshen(struct sock_state *s, __u32 epoch, __u32 snd
 	}
 }
 
-SEC("tp_btf/tcp_sendmsg_locked")
-int BPF_PROG(nl_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff *skb, int size_goal)
+/* A write call starts (the first time its hook fires for this call: the tracepoint fires once per loop round). */
+static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 {
 	if (!G.active)
 		return 0;
@@ -445,8 +445,8 @@ int BPF_PROG(nl_sendmsg, struct sock *sk, struct msghdr *msg, struct sk_buff *sk
 	return 0;
 }
 
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(nl_send_length, struct sock *sk, int ret, int flags)
+/* A write call returned `ret` (bytes written, or a negative errno). */
+static __always_inline int on_write_end(struct sock *sk, int ret)
 {
 	/* the write is over, also when no window is open any more: the next write may reuse the msghdr address */
 	struct call_cache *cc = bpf_task_storage_get(&current_call, bpf_get_current_task_btf(), 0, 0);
@@ -515,8 +515,7 @@ static __always_inline bool no_qdisc(struct sk_buff *skb)
 	return enqueue == 0;
 }
 
-SEC("tp_btf/net_dev_queue")
-int BPF_PROG(nl_dev_queue, struct sk_buff *skb)
+static __always_inline int on_dev_queue(struct sk_buff *skb)
 {
 	if (!G.active)
 		return 0;
@@ -700,8 +699,7 @@ __noinline int ack_round(__u64 key, __u32 ack, __u64 now)
 	return more;
 }
 
-SEC("tp_btf/net_dev_start_xmit")
-int BPF_PROG(nl_start_xmit, struct sk_buff *skb, struct net_device *dev)
+static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	if (!G.active)
 		return 0;
@@ -791,8 +789,7 @@ static __always_inline void device_done(__u64 skkey, __u32 end)
 	 * next write), which halves the work on this per-packet path */
 }
 
-SEC("tp_btf/netif_rx")
-int BPF_PROG(nl_netif_rx, struct sk_buff *skb)
+static __always_inline int on_netif_rx(struct sk_buff *skb)
 {
 	if (!G.active)
 		return 0;
@@ -809,8 +806,7 @@ int BPF_PROG(nl_netif_rx, struct sk_buff *skb)
 	return 0;
 }
 
-SEC("tp_btf/consume_skb")
-int BPF_PROG(nl_consume_skb, struct sk_buff *skb, void *location)
+static __always_inline int on_consume_skb(struct sk_buff *skb)
 {
 	if (!G.active || !G.txskb_inflight)
 		return 0;
@@ -821,8 +817,7 @@ int BPF_PROG(nl_consume_skb, struct sk_buff *skb, void *location)
 }
 
 /* ACKs of an established socket: every incoming segment passes tcp_probe (tcp_rcv_established). */
-SEC("tp_btf/tcp_probe")
-int BPF_PROG(nl_tcp_probe, struct sock *sk, struct sk_buff *skb)
+static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb)
 {
 	if (!G.active)
 		return 0;

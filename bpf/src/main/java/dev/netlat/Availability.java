@@ -6,16 +6,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Whether tracing can run in this JVM, checked without loading anything. When it cannot, {@link #problems()} says
- * why in words a person can act on; stages whose tracepoints this kernel lacks are listed in
- * {@link #unavailableStages()} while the other stages still work.
+ * Whether tracing can run in this JVM, and what a load does on this kernel. When it cannot, {@link #problems()} says
+ * why in words a person can act on; stages whose hooks this kernel lacks (no tracepoint and no function to attach
+ * to) or refused (the verifier) are listed in {@link #unavailableStages()} while the other stages still work.
  */
 public final class Availability {
     private final List<String> problems;
     private final Map<Stage, String> unavailableStages;
+    private final Map<Stage, String> stageHooks;
+    private final Map<String, String> hooks;
 
     public Availability(List<String> problems, Map<Stage, String> unavailableStages) {
+        this(problems, unavailableStages, Map.of(), Map.of());
+    }
+
+    /**
+     * @param stageHooks per stage, the attach points it is measured with here ({@code fentry/tcp_sendmsg_locked, ...})
+     * @param hooks      per hook, the program attached and what was passed over or refused, and why
+     */
+    public Availability(List<String> problems, Map<Stage, String> unavailableStages, Map<Stage, String> stageHooks,
+                        Map<String, String> hooks) {
         this.problems = List.copyOf(problems);
+        this.stageHooks = stageHooks.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(stageHooks));
+        this.hooks = Collections.unmodifiableMap(new java.util.LinkedHashMap<>(hooks));
         this.unavailableStages = unavailableStages.isEmpty()
                 ? Collections.unmodifiableMap(new EnumMap<>(Stage.class))
                 : Collections.unmodifiableMap(new EnumMap<>(unavailableStages));
@@ -31,6 +44,20 @@ public final class Availability {
 
     public Map<Stage, String> unavailableStages() {
         return unavailableStages;
+    }
+
+    /** Per stage, the kernel attach points it is measured with on this kernel (tracepoint or fentry/fexit). */
+    public Map<Stage, String> stageHooks() {
+        return stageHooks;
+    }
+
+    /**
+     * Per hook, what this kernel runs: e.g. {@code write_start -> fentry/tcp_sendmsg_locked (nl_sendmsg_fentry);
+     * tp_btf/tcp_sendmsg_locked (nl_sendmsg): this kernel has no tracepoint tcp_sendmsg_locked ...}, or
+     * {@code unavailable; ...} with every variant's reason (a verifier rejection names the program and quotes the log).
+     */
+    public Map<String, String> hooks() {
+        return hooks;
     }
 
     /** All problems in one sentence, or "available". */

@@ -29,8 +29,21 @@ public final class NetworkTracer {
         Engine.unload();
     }
 
-    /** Whether tracing can run here, and if not, why. Loads nothing. */
+    /**
+     * Whether tracing can run here, and if not, why; when it can, which hook each stage uses on this kernel and which
+     * stages are unavailable. Tells what a load does by doing it: the programs are loaded (and stay loaded for the
+     * first window, idle until then) unless the capabilities, the kernel's BTF or libbpf are missing.
+     */
     public static Availability availability() {
-        return EnvironmentCheck.check();
+        Availability basics = EnvironmentCheck.check();
+        if (!basics.isAvailable()) {
+            return basics;
+        }
+        try {
+            Engine e = Engine.get();
+            return new Availability(java.util.List.of(), e.unavailableStages(), e.stageHooks(), e.hookPlan());
+        } catch (NetlatUnavailableException e) {
+            return new Availability(java.util.List.of(e.getMessage()), java.util.Map.of());
+        }
     }
 }

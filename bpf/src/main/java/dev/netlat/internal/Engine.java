@@ -38,7 +38,7 @@ public final class Engine {
     private Pointer global;
     private final long globalSize;
     private final Map<Stage, String> unavailableStages;
-    private final Set<String> missingTracepoints;
+    private final HookPlan plan;
     private final long loadNanos;
     private final StringBuilder libbpfLog = new StringBuilder();
     private static final int LIBBPF_DEBUG = 2; // enum libbpf_print_level: WARN 0, INFO 1, DEBUG 2
@@ -55,37 +55,47 @@ public final class Engine {
         if (failure != null) {
             throw failure;
         }
-        Availability quick = EnvironmentCheck.quickCheck();
-        if (!quick.isAvailable()) {
-            throw new NetlatUnavailableException(quick); // not cached: a later check may pass
+        Availability basics = EnvironmentCheck.check();
+        if (!basics.isAvailable()) {
+            throw new NetlatUnavailableException(basics); // not cached: a later check may pass
         }
         try {
-            instance = new Engine(Hooks.forcedMissing());
-            return instance;
+            HookPlan plan = new HookPlan(HookVariant.table(Layout.INSTANCE),
+                    EnvironmentCheck.kernelFacts(LibBpf.load()).hookArgs(),
+                    HookPlan.listProperty("netlat.hooks.disable"), HookPlan.listProperty("netlat.hooks.force"));
+            // a program the kernel refuses takes only its hook down: load again without it, at most once per program
+            for (int attempt = 0; ; attempt++) {
+                if (plan.isEmpty()) {
+                    throw new NetlatUnavailableException("netlat could not load any of its kernel programs: "
+                            + String.join(" | ", plan.describe().values()), null);
+                }
+                try {
+                    instance = new Engine(plan);
+                    return instance;
+                } catch (ProgramRefused r) {
+                    if (attempt > HookVariant.table(Layout.INSTANCE).size()) {
+                        throw new NetlatUnavailableException(r.getMessage(), null);
+                    }
+                    plan.refused(r.program, r.getMessage());
+                }
+            }
+        } catch (NetlatUnavailableException e) {
+            failure = e;
+            throw e;
         } catch (RuntimeException | UnsatisfiedLinkError e) {
-            // maybe this kernel lacks one of the tracepoints: only now read its BTF to find out, and load without them
-            Availability full = EnvironmentCheck.check();
-            if (!full.isAvailable()) {
-                throw new NetlatUnavailableException(full);
-            }
-            Set<String> missing = EnvironmentCheck.kernelFacts(LibBpf.load()).missingTracepoints();
-            if (missing.equals(Hooks.forcedMissing())) {
-                failure = asUnavailable(e);
-                throw failure;
-            }
-            try {
-                instance = new Engine(missing);
-                return instance;
-            } catch (RuntimeException | UnsatisfiedLinkError again) {
-                failure = asUnavailable(again);
-                throw failure;
-            }
+            failure = new NetlatUnavailableException("netlat could not load its kernel programs: " + e.getMessage(), e);
+            throw failure;
         }
     }
 
-    private static NetlatUnavailableException asUnavailable(Throwable e) {
-        return e instanceof NetlatUnavailableException u ? u
-                : new NetlatUnavailableException("netlat could not load its kernel programs: " + e.getMessage(), e);
+    /** The kernel refused one program (verifier, unknown attach target, attach): the others may still load. */
+    static final class ProgramRefused extends RuntimeException {
+        final String program;
+
+        ProgramRefused(String program, String why) {
+            super(why, null, false, false);
+            this.program = program;
+        }
     }
 
     /**
@@ -104,12 +114,12 @@ public final class Engine {
         return instance;
     }
 
-    private Engine(Set<String> missing) {
+    private Engine(HookPlan plan) {
         long t0 = System.nanoTime();
         bpf = LibBpf.load();
         bpf.libbpf_set_print(printFn);
-        missingTracepoints = Set.copyOf(missing);
-        unavailableStages = Hooks.unavailableStages(missingTracepoints);
+        this.plan = plan;
+        unavailableStages = plan.unavailableStages();
 
         byte[] image = Layout.resource("netlat.bpf.o");
         Memory buf = new Memory(image.length);
@@ -123,7 +133,7 @@ public final class Engine {
             configure();
             int err = bpf.bpf_object__load(object);
             if (err < 0) {
-                throw fail("loading the BPF programs failed (verifier or kernel refused them)", err);
+                throw refusal(err);
             }
             attach();
             Pointer bss = bpf.bpf_object__find_map_by_name(object, ".bss");
@@ -164,18 +174,39 @@ public final class Engine {
         setMaxEntries("socks", "netlat.maps.sockets");
         setMaxEntries("port_stats", "netlat.maps.portStats");
         setMaxEntries("tx_skbs", "netlat.maps.inflightSkbs");
+        Map<String, String> retargeted = retargeted();
         for (Pointer p = bpf.bpf_object__next_program(object, null); p != null; p = bpf.bpf_object__next_program(object, p)) {
-            String tp = tracepointOf(p);
-            if (missingTracepoints.contains(tp)) {
-                bpf.bpf_program__set_autoload(p, false);
-            } else if (!Hooks.attachedAs(tp).equals(tp)) {
+            String name = bpf.bpf_program__name(p);
+            bpf.bpf_program__set_autoload(p, plan.loads(name));
+            String target = retargeted.get(name);
+            if (plan.loads(name) && target != null) {
                 // libbpf looks the target up at once: a tracepoint the kernel lacks fails here, as it would at load
-                int err = bpf.bpf_program__set_attach_target(p, 0, Hooks.attachedAs(tp));
+                int err = bpf.bpf_program__set_attach_target(p, 0, target);
                 if (err < 0) {
-                    throw fail("the kernel has no tracepoint " + Hooks.attachedAs(tp) + " for " + tp, err);
+                    throw new ProgramRefused(name, "the kernel has no attach target " + target + " (netlat.hooks.retarget): "
+                            + Libc.INSTANCE.strerror(-err));
                 }
             }
         }
+    }
+
+    /**
+     * Programs sent to another target than their own: {@code -Dnetlat.hooks.retarget=nl_start_xmit:no_such_tp} (a
+     * testing aid). Unlike {@code netlat.hooks.disable} the kernel itself is asked for a target it lacks, which
+     * exercises the path of a kernel that refuses one program: only that program's hook is lost.
+     */
+    static Map<String, String> retargeted() {
+        String v = System.getProperty("netlat.hooks.retarget", "").trim();
+        Map<String, String> out = new HashMap<>();
+        for (String pair : v.isEmpty() ? new String[0] : v.split("\\s*,\\s*")) {
+            int colon = pair.indexOf(':');
+            if (colon <= 0 || colon == pair.length() - 1) {
+                throw new IllegalArgumentException("netlat.hooks.retarget takes program:target pairs, comma-separated, "
+                        + "e.g. nl_start_xmit:no_such_tracepoint; was '" + v + "'");
+            }
+            out.put(pair.substring(0, colon), pair.substring(colon + 1));
+        }
+        return out;
     }
 
     private void setMaxEntries(String map, String property) {
@@ -202,11 +233,6 @@ public final class Engine {
         return n;
     }
 
-    private String tracepointOf(Pointer prog) {
-        String sec = bpf.bpf_program__section_name(prog);
-        return sec.substring(sec.indexOf('/') + 1);
-    }
-
     private void attach() {
         for (Pointer p = bpf.bpf_object__next_program(object, null); p != null; p = bpf.bpf_object__next_program(object, p)) {
             if (!bpf.bpf_program__autoload(p)) {
@@ -214,7 +240,9 @@ public final class Engine {
             }
             Pointer link = bpf.bpf_program__attach(p);
             if (link == null) {
-                throw fail("attaching " + bpf.bpf_program__section_name(p) + " failed", -Native.getLastError());
+                int errno = Native.getLastError();
+                throw new ProgramRefused(bpf.bpf_program__name(p), "attaching " + bpf.bpf_program__section_name(p)
+                        + " failed: " + Libc.INSTANCE.strerror(errno) + " (errno " + errno + ")" + privilegeHint(errno));
             }
             links.add(link);
             programFds.put(bpf.bpf_program__name(p), bpf.bpf_program__fd(p));
@@ -222,15 +250,64 @@ public final class Engine {
     }
 
     private NetlatUnavailableException fail(String what, int err) {
-        String reason = what + ": " + Libc.INSTANCE.strerror(Math.abs(err)) + " (errno " + Math.abs(err) + ")";
-        if (Math.abs(err) == 1 || Math.abs(err) == 13) {
-            reason += "; the JVM needs CAP_BPF and CAP_PERFMON (or root)";
-        }
+        String reason = what + ": " + Libc.INSTANCE.strerror(Math.abs(err)) + " (errno " + Math.abs(err) + ")"
+                + privilegeHint(Math.abs(err));
         String log = libbpfLog.toString().trim();
         if (!log.isEmpty()) {
             reason += "\nlibbpf said:\n" + tail(log, 4000);
         }
         return new NetlatUnavailableException(reason, null);
+    }
+
+    /** EPERM/EACCES mean missing privileges only when the effective capabilities lack them (read, not guessed). */
+    private static String privilegeHint(int errno) {
+        if (errno != 1 && errno != 13) {
+            return "";
+        }
+        String caps = EnvironmentCheck.capabilityProblem();
+        return caps != null ? "; " + caps : "";
+    }
+
+    /**
+     * A failed load, blamed on the program libbpf names: its verifier log's last lines say why. What still works is
+     * decided by the caller, which loads again without it.
+     */
+    private RuntimeException refusal(int err) {
+        String log = libbpfLog.toString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("prog '(\\w+)': failed to load").matcher(log);
+        String program = null;
+        while (m.find()) {
+            program = m.group(1);
+        }
+        if (program == null) {
+            return fail("loading the BPF programs failed", err);
+        }
+        int errno = Math.abs(err);
+        String verifier = verifierLogTail(log, 6);
+        String what = errno == 13 && !verifier.isEmpty() ? "rejected by this kernel's verifier"
+                : errno == 1 && EnvironmentCheck.capabilityProblem() == null
+                        ? "not allowed by this kernel although the JVM has CAP_BPF and CAP_PERFMON (EPERM: e.g. no BPF"
+                                + " trampoline for fentry/fexit here, or lockdown)"
+                        : "refused by the kernel: " + Libc.INSTANCE.strerror(errno) + " (errno " + errno + ")"
+                                + privilegeHint(errno);
+        return new ProgramRefused(program, program + " " + what + (verifier.isEmpty() ? "" : "; verifier log ends: " + verifier));
+    }
+
+    /** The last lines of the last verifier log libbpf printed, without the statistics line. */
+    static String verifierLogTail(String log, int lines) {
+        int end = log.lastIndexOf("-- END PROG LOAD LOG --");
+        int begin = end < 0 ? -1 : log.lastIndexOf("-- BEGIN PROG LOAD LOG --", end);
+        if (begin < 0) {
+            return "";
+        }
+        List<String> kept = new ArrayList<>();
+        for (String line : log.substring(begin + "-- BEGIN PROG LOAD LOG --".length(), end).split("\n")) {
+            String t = line.trim();
+            if (!t.isEmpty() && !t.startsWith("processed ") && !t.startsWith("libbpf:")) {
+                kept.add(t);
+            }
+        }
+        return String.join(" / ", kept.subList(Math.max(0, kept.size() - lines), kept.size()));
     }
 
     private static String tail(String s, int max) {
@@ -323,7 +400,21 @@ public final class Engine {
     }
 
     boolean rttAvailable() {
-        return !missingTracepoints.contains(Hooks.DEV_QUEUE) && !missingTracepoints.contains(Hooks.TCP_PROBE);
+        return plan.rttAvailable();
+    }
+
+    String whyRttUnavailable() {
+        return plan.whyRttMissing();
+    }
+
+    /** Per hook, the program attached and what was passed over or refused (see {@link HookPlan#describe()}). */
+    public Map<String, String> hookPlan() {
+        return plan.describe();
+    }
+
+    /** Per stage, the attach points it is measured with on this kernel. */
+    public Map<Stage, String> stageHooks() {
+        return plan.stageHooks();
     }
 
     /** The kernel's own drop reason names (from BTF), by value. */

@@ -20,29 +20,11 @@ public final class EnvironmentCheck {
     static final int CAP_BPF = 39;
     static final Path VMLINUX_BTF = Path.of("/sys/kernel/btf/vmlinux");
 
-    /** Every tracepoint the programs attach to, in the object. */
-    static final List<String> ALL_TRACEPOINTS = List.of(Hooks.SENDMSG, Hooks.SEND_LENGTH, Hooks.DEV_QUEUE,
-            Hooks.START_XMIT, Hooks.NETIF_RX, "consume_skb", Hooks.TCP_PROBE, "tcp_destroy_sock",
-            Hooks.RETRANSMIT, "tcp_retransmit_synack", Hooks.KFREE_SKB, "tcp_send_reset", "tcp_receive_reset",
-            Hooks.SET_STATE);
-
     private EnvironmentCheck() {
     }
 
-    /** The full check: also reads the kernel's BTF to find missing tracepoints (tens of ms: it parses all of it). */
+    /** What must hold before anything is loaded: capabilities, the kernel's BTF, a usable libbpf. */
     public static Availability check() {
-        return check(true);
-    }
-
-    /**
-     * The check on the start path: capabilities, BTF present, libbpf usable, without parsing the BTF. The load then
-     * tries every hook; only if it fails does the engine read the BTF to learn which tracepoints this kernel lacks.
-     */
-    static Availability quickCheck() {
-        return check(false);
-    }
-
-    private static Availability check(boolean readBtf) {
         List<String> problems = new ArrayList<>();
         String caps = capabilityProblem();
         if (caps != null) {
@@ -72,33 +54,27 @@ public final class EnvironmentCheck {
         if (major < 1) {
             problems.add("libbpf " + major + "." + minor + " is too old: netlat needs libbpf >= 1.0 (apt-get install libbpf1)");
         }
-        Map<Stage, String> unavailable = Map.of();
-        if (Files.isReadable(VMLINUX_BTF) && major >= 1) {
-            Set<String> missing = readBtf ? kernelFacts(bpf).missingTracepoints() : Hooks.forcedMissing();
-            unavailable = Hooks.unavailableStages(missing);
-            if (missing.contains(Hooks.DEV_QUEUE)) {
-                problems.add("this kernel has no net:net_dev_queue tracepoint, which every stage needs");
-            }
-        }
-        return new Availability(problems, unavailable);
+        return new Availability(problems, Map.of());
     }
 
     /** What the running kernel's BTF says: read once per JVM (each read parses the whole vmlinux BTF). */
-    record KernelFacts(Set<String> missingTracepoints, Map<Integer, String> dropReasons) {
+    record KernelFacts(Map<String, Integer> hookArgs, Map<Integer, String> dropReasons) {
     }
 
     private static KernelFacts facts;
 
+    /**
+     * For every attach point of hooks.h, the arguments the kernel gives it (-1: it lacks it), and the drop-reason
+     * names. One parse of the whole vmlinux BTF (tens of ms), once per JVM.
+     */
     static synchronized KernelFacts kernelFacts(LibBpf bpf) {
         if (facts == null) {
-            Set<String> missing = new LinkedHashSet<>(Hooks.forcedMissing());
+            Map<String, Integer> args = new java.util.HashMap<>();
             try (KernelBtf btf = new KernelBtf(bpf)) {
-                for (String tp : ALL_TRACEPOINTS) {
-                    if (!btf.hasTracepoint(Hooks.attachedAs(tp))) {
-                        missing.add(tp);
-                    }
+                for (HookVariant v : HookVariant.table(Layout.INSTANCE)) {
+                    args.put(v.attachPoint(), v.isTracepoint() ? btf.tracepointArgs(v.target()) : btf.functionArgs(v.target()));
                 }
-                facts = new KernelFacts(Collections.unmodifiableSet(missing),
+                facts = new KernelFacts(Map.copyOf(args),
                         Collections.unmodifiableMap(btf.enumValues("skb_drop_reason", "SKB_DROP_REASON_")));
             }
         }

@@ -17,9 +17,49 @@ final class KernelBtf implements AutoCloseable {
         }
     }
 
-    /** Whether the kernel has the raw tracepoint {@code name}: BTF-typed tracepoints have a {@code btf_trace_<name>} typedef. */
-    boolean hasTracepoint(String name) {
-        return bpf.btf__find_by_name_kind(btf, "btf_trace_" + name, LibBpf.BTF_KIND_TYPEDEF) > 0;
+    /**
+     * Arguments of the raw tracepoint {@code name} (after the context), or -1 if this kernel lacks it: BTF-typed
+     * tracepoints have a {@code typedef void (*btf_trace_<name>)(void *, args...)}.
+     */
+    int tracepointArgs(String name) {
+        int id = bpf.btf__find_by_name_kind(btf, "btf_trace_" + name, LibBpf.BTF_KIND_TYPEDEF);
+        if (id <= 0) {
+            return -1;
+        }
+        Pointer ptr = bpf.btf__type_by_id(btf, refType(bpf.btf__type_by_id(btf, id)));
+        if (ptr == null || kind(ptr) != BTF_KIND_PTR) {
+            return -1;
+        }
+        Pointer proto = bpf.btf__type_by_id(btf, refType(ptr));
+        return proto != null && kind(proto) == BTF_KIND_FUNC_PROTO ? vlen(proto) - 1 : -1;
+    }
+
+    /** Parameters of the kernel function {@code name}, or -1 if its BTF has no such function (fentry/fexit need it). */
+    int functionArgs(String name) {
+        int id = bpf.btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+        if (id <= 0) {
+            return -1;
+        }
+        Pointer proto = bpf.btf__type_by_id(btf, refType(bpf.btf__type_by_id(btf, id)));
+        return proto != null && kind(proto) == BTF_KIND_FUNC_PROTO ? vlen(proto) : -1;
+    }
+
+    // struct btf_type { __u32 name_off; __u32 info; union { __u32 size; __u32 type; }; }: kind in bits 24-28 of info,
+    // vlen (members, enum values, parameters) in bits 0-15
+    private static final int BTF_KIND_PTR = 2;
+    private static final int BTF_KIND_FUNC = 12;
+    private static final int BTF_KIND_FUNC_PROTO = 13;
+
+    private static int kind(Pointer t) {
+        return (t.getInt(4) >>> 24) & 0x1f;
+    }
+
+    private static int vlen(Pointer t) {
+        return t.getInt(4) & 0xffff;
+    }
+
+    private static int refType(Pointer t) {
+        return t.getInt(8);
     }
 
     /**

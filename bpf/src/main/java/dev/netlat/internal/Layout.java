@@ -31,6 +31,15 @@ final class Layout {
         return Integer.parseInt(v.trim());
     }
 
+    /** A text entry, e.g. a row of the hook table. */
+    String string(String key) {
+        String v = p.getProperty(key);
+        if (v == null) {
+            throw new IllegalStateException("netlat.layout has no '" + key + "'; run bpf/src/main/c/build.sh");
+        }
+        return v;
+    }
+
     long offset(String field) {
         return get("offset." + field);
     }

@@ -49,7 +49,7 @@ class SnapshotView implements NetworkView {
     @Override
     public LatencyDistribution rtt() {
         if (!engine.rttAvailable()) {
-            return LatencyDistribution.unavailable("RTT", "this kernel lacks net_dev_queue or tcp_probe");
+            return LatencyDistribution.unavailable("RTT", engine.whyRttUnavailable());
         }
         return histogram("RTT", Counter.HIST_RTT);
     }

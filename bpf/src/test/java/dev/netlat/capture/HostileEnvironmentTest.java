@@ -52,7 +52,7 @@ class HostileEnvironmentTest {
     void aTracepointTheKernelLacksDisablesOnlyTheStagesThatNeedIt() throws Exception {
         // the kernel is really asked for a tracepoint it does not have: the first load fails, the engine reads the
         // kernel's BTF, finds it missing and loads the other programs (the path an older kernel takes)
-        Map<String, String> r = runChild(1, "-Dnetlat.hooks.retarget=net_dev_start_xmit:netlat_no_such_tracepoint");
+        Map<String, String> r = runChild(1, "-Dnetlat.hooks.retarget=nl_start_xmit:netlat_no_such_tracepoint");
         assertThat(r.get("stage.QDISC")).as(r.toString()).startsWith("UNAVAILABLE").contains("net_dev_start_xmit");
         assertThat(r.get("stage.DEVICE")).startsWith("UNAVAILABLE");
         assertThat(r.get("stage.TOTAL")).startsWith("UNAVAILABLE");

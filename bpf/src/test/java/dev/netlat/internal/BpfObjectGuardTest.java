@@ -51,4 +51,28 @@ class BpfObjectGuardTest {
         assertThat(l.get("const.NL_SUB_BITS")).isEqualTo(dev.netlat.HistogramBuckets.SUB_BITS);
         assertThat(l.get("const.NL_MAX_EXP")).isEqualTo(dev.netlat.HistogramBuckets.MAX_EXP);
     }
+
+    @Test
+    void everyProgramIsARowOfTheHookTableWithItsOwnSection() {
+        // opening an object needs no privileges: libbpf only parses the ELF
+        LibBpf bpf = LibBpf.load();
+        byte[] image = Layout.resource("netlat.bpf.o");
+        com.sun.jna.Memory buf = new com.sun.jna.Memory(image.length);
+        buf.write(0, image, 0, image.length);
+        com.sun.jna.Pointer obj = bpf.bpf_object__open_mem(buf, image.length, null);
+        assertThat(obj).isNotNull();
+        Map<String, String> sections = new TreeMap<>();
+        try {
+            for (com.sun.jna.Pointer p = bpf.bpf_object__next_program(obj, null); p != null; p = bpf.bpf_object__next_program(obj, p)) {
+                sections.put(bpf.bpf_program__name(p), bpf.bpf_program__section_name(p));
+            }
+        } finally {
+            bpf.bpf_object__close(obj);
+        }
+        Map<String, String> table = new TreeMap<>();
+        for (HookVariant v : HookVariant.table(Layout.INSTANCE)) {
+            table.put(v.program(), v.attachPoint());
+        }
+        assertThat(sections).as("programs in netlat.bpf.o vs rows of hooks.h").isEqualTo(table);
+    }
 }
