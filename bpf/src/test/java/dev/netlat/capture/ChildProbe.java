@@ -53,6 +53,8 @@ public final class ChildProbe {
             System.out.println("lost=" + trace.lostEvents());
             System.out.println("lostCauses=" + trace.lostEventsByCause());
             System.out.println("availability=" + NetworkTracer.availability());
+            NetworkTracer.availability().hooks().forEach((hook, plan) -> System.out.println("hook." + hook + "=" + plan));
+            System.out.println("retransmits=" + trace.retransmits());
             trace.close();
             for (Socket c : open) {
                 c.close();

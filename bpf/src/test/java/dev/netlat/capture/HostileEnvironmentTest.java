@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Issue 7 points 3 and 7, each in a child JVM because the engine is loaded once per JVM. */
@@ -25,7 +27,7 @@ class HostileEnvironmentTest {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildProbe.class.getName(), String.valueOf(connections)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.waitFor(600, TimeUnit.SECONDS)).isTrue(); // a JVM under TCG (kernel matrix) is 10-20x slower
         assertThat(p.exitValue()).as(out).isZero();
         Map<String, String> kv = new HashMap<>();
         for (String line : out.split("\n")) {
@@ -58,6 +60,32 @@ class HostileEnvironmentTest {
         assertThat(r.get("stage.TOTAL")).startsWith("UNAVAILABLE");
         assertThat(r.get("stage.SOCKET")).startsWith("AVAILABLE:20:");
         assertThat(r.get("stage.ACK")).startsWith("AVAILABLE:20:");
+        assertThat(r.get("writes")).isEqualTo("20");
+    }
+
+    @Test
+    @Tag("kernel-matrix")
+    @DisplayName("a program the kernel refuses takes down only its own hook, and the message says why")
+    void aRefusedProgramTakesDownOnlyItsHook() throws Exception {
+        // forced ahead of what the BTF says: the kernel itself answers. Where tcp_retransmit_skb has no `err` (6.1,
+        // 6.12) the verifier rejects nl_retransmit; where there is no BPF trampoline (this project's 6.18 machine)
+        // the kernel refuses fentry. Either way the next variant serves the hook and every stage still traces.
+        Map<String, String> r = runChild(1, "-Dnetlat.hooks.force=nl_retransmit,nl_sendmsg_fentry");
+        String retransmit = r.get("hook.retransmit");
+        String writeStart = r.get("hook.write_start");
+        assertThat(retransmit).as(r.toString()).satisfiesAnyOf(
+                h -> assertThat(h).startsWith("tp_btf/tcp_retransmit_skb (nl_retransmit)"),
+                h -> assertThat(h).startsWith("tp_btf/tcp_retransmit_skb (nl_retransmit_noerr)")
+                        .contains("(nl_retransmit) refused: nl_retransmit rejected by this kernel's verifier; verifier log ends:")
+                        .contains("doesn't have 3-th argument"));
+        assertThat(writeStart).as(r.toString()).satisfiesAnyOf(
+                h -> assertThat(h).startsWith("fentry/tcp_sendmsg_locked (nl_sendmsg_fentry)"),
+                h -> assertThat(h).startsWith("tp_btf/tcp_sendmsg_locked (nl_sendmsg)")
+                        .contains("(nl_sendmsg_fentry) refused: nl_sendmsg_fentry not allowed by this kernel although the JVM has CAP_BPF and CAP_PERFMON"));
+        assertThat(r.toString()).doesNotContain("the JVM lacks");
+        for (String stage : new String[] {"SOCKET", "TOTAL", "ACK"}) {
+            assertThat(r.get("stage." + stage)).as(r.toString()).startsWith("AVAILABLE:20:");
+        }
         assertThat(r.get("writes")).isEqualTo("20");
     }
 
