@@ -47,20 +47,32 @@
 #define NL_C_SOCKETS         20 /* sockets that became traced */
 #define NL_COUNTERS          32
 
-/* Causes of lost samples or events (G.lost); Java: dev.netlat.internal.LostCause. */
-#define NL_L_WRITE_RING   0 /* too many writes in flight on one socket */
-#define NL_L_PKT_RING     1 /* too many packets in flight on one socket */
-#define NL_L_SOCKS_FULL   2 /* the socket table is full */
-#define NL_L_PORT_FULL    3 /* the per-port table is full (port views incomplete) */
-#define NL_L_UNUSED_4     4 /* unused: tx_skbs is an LRU map; an evicted skb shows up as NL_L_NO_DONE */
-#define NL_L_NO_PACKET    5 /* a write's packet was never seen */
-#define NL_L_NO_XMIT      6 /* a packet reached the device without net_dev_start_xmit being seen */
-#define NL_L_NO_DONE      7 /* a packet was ACKed without the device-done event being seen */
+/* Causes of lost samples or events (G.lost): index, name, what it means. Java reads this table from netlat.layout
+ * (dev.netlat.internal.Counter), so the words live here once. */
+#define NL_LOST_CAUSE_TABLE(X)                                                                                   \
+	X(NL_L_WRITE_RING, 0, "write ring full (more writes in flight on one socket than netlat.maps.writesInFlight)") \
+	X(NL_L_PKT_RING,   1, "packet ring full (more packets in flight on one socket than netlat.maps.packetsInFlight)") \
+	X(NL_L_SOCKS_FULL, 2, "socket table full (netlat.maps.sockets)")                                                \
+	X(NL_L_PORT_FULL,  3, "port table full (netlat.maps.portStats): port views incomplete")                         \
+	X(NL_L_NO_PACKET,  5, "packet of a write not seen")                                                             \
+	X(NL_L_NO_XMIT,    6, "net_dev_start_xmit of a packet not seen")                                                \
+	X(NL_L_NO_DONE,    7, "device-done of a packet not seen")
+/* index 4 is unused: tx_skbs is an LRU map, and an evicted skb shows up as NL_L_NO_DONE */
+#define NL_LOST_ENUM(name, index, text) name = index,
+enum { NL_LOST_CAUSE_TABLE(NL_LOST_ENUM) };
 #define NL_LOST_CAUSES    16
 
 #define NL_DROP_REASONS   256 /* reasons >= 255 are folded into 255 */
 
-/* Event kinds: dev.netlat.NetworkEvent.Kind order. */
+/* Retransmit kinds: dev.netlat.RetransmitKind order (BpfObjectGuardTest checks it through netlat.layout). */
+#define RK_TIMEOUT 0
+#define RK_FAST 1
+#define RK_TLP 2
+#define RK_SYN 3
+#define RK_SYN_ACK 4
+#define RK_OTHER 5
+
+/* Event kinds: dev.netlat.NetworkEvent.Kind order (checked the same way). */
 #define NL_EV_RETRANSMIT      0
 #define NL_EV_DROP            1
 #define NL_EV_RESET_SENT      2

@@ -18,13 +18,6 @@
 #define TCP_CA_LOSS 4
 #define ICSK_TIME_LOSS_PROBE 5
 
-/* dev.netlat.RetransmitKind ordinals */
-#define RK_TIMEOUT 0
-#define RK_FAST 1
-#define RK_TLP 2
-#define RK_SYN 3
-#define RK_SYN_ACK 4
-#define RK_OTHER 5
 
 static __always_inline __u32 retransmit_kind(const struct sock *sk)
 {

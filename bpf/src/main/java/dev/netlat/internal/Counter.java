@@ -1,43 +1,49 @@
 package dev.netlat.internal;
 
-/** Indices of G.counters and G.lost, as in netlat.h. */
+/**
+ * Indices of G.counters, G.lost and the histograms, and the words for each lost cause: read from netlat.layout, which
+ * build.sh generates from netlat.h, so no value here is a hand copy of the C side's.
+ */
 final class Counter {
-    static final int WRITES = 0;
-    static final int BYTES = 1;
-    static final int PACKETS = 2;
-    static final int NOQUEUE_PACKETS = 3;
-    static final int RETRANS = 4;
-    static final int RETRANS_BYTES = 5;
-    static final int RETRANS_FAILED = 6;
-    static final int DROPS = 7;
-    static final int RST_SENT = 8;
-    static final int RST_RECV = 9;
-    static final int CONN_OPENED = 10;
-    static final int CONN_CLOSED = 11;
-    static final int LISTEN_OVERFLOW = 12;
-    static final int RETRANS_KIND = 13;
-    static final int INCOMPLETE = 19;
-    static final int SOCKETS = 20;
+    private static final Layout L = Layout.INSTANCE;
 
-    /** Names of G.lost causes, by index; null entries are unused. */
-    static final String[] LOST_CAUSES = {
-        "write ring full (more writes in flight on one socket than netlat.maps.writesInFlight)",
-        "packet ring full (more packets in flight on one socket than netlat.maps.packetsInFlight)",
-        "socket table full (netlat.maps.sockets)",
-        "port table full (netlat.maps.portStats): port views incomplete",
-        null, // unused: an skb evicted from the in-flight table shows up as "device-done of a packet not seen"
-        "packet of a write not seen",
-        "net_dev_start_xmit of a packet not seen",
-        "device-done of a packet not seen",
-    };
+    static final int WRITES = L.get("const.NL_C_WRITES");
+    static final int BYTES = L.get("const.NL_C_BYTES");
+    static final int PACKETS = L.get("const.NL_C_PACKETS");
+    static final int NOQUEUE_PACKETS = L.get("const.NL_C_NOQUEUE_PACKETS");
+    static final int RETRANS = L.get("const.NL_C_RETRANS");
+    static final int RETRANS_BYTES = L.get("const.NL_C_RETRANS_BYTES");
+    static final int RETRANS_FAILED = L.get("const.NL_C_RETRANS_FAILED");
+    static final int DROPS = L.get("const.NL_C_DROPS");
+    static final int RST_SENT = L.get("const.NL_C_RST_SENT");
+    static final int RST_RECV = L.get("const.NL_C_RST_RECV");
+    static final int CONN_OPENED = L.get("const.NL_C_CONN_OPENED");
+    static final int CONN_CLOSED = L.get("const.NL_C_CONN_CLOSED");
+    static final int LISTEN_OVERFLOW = L.get("const.NL_C_LISTEN_OVERFLOW");
+    /** First of the per-kind retransmit counters, in {@link dev.netlat.RetransmitKind} order. */
+    static final int RETRANS_KIND = L.get("const.NL_C_RETRANS_KIND");
+    static final int INCOMPLETE = L.get("const.NL_C_INCOMPLETE");
+    static final int SOCKETS = L.get("const.NL_C_SOCKETS");
 
-    static final int HIST_RTT = 5;
+    /** Words for each G.lost cause, by index; null entries are unused. */
+    static final String[] LOST_CAUSES = lostCauses();
+
+    static final int HIST_RTT = L.get("const.NL_HIST_RTT");
     /** Every histogram id: the stages in {@link dev.netlat.Stage} order, then RTT. */
-    static final int[] ALL_HISTS = {0, 1, 2, 3, 4, HIST_RTT};
+    static final int[] ALL_HISTS = {L.get("const.NL_HIST_SOCKET"), L.get("const.NL_HIST_QDISC"),
+        L.get("const.NL_HIST_DEVICE"), L.get("const.NL_HIST_TOTAL"), L.get("const.NL_HIST_ACK"), HIST_RTT};
 
     /** A histogram id's name: the stage's, or RTT. */
     static String histName(int hist) {
         return hist < dev.netlat.Stage.values().length ? dev.netlat.Stage.values()[hist].name() : "RTT";
+    }
+
+    private static String[] lostCauses() {
+        String[] out = new String[L.get("const.NL_LOST_CAUSES")];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = L.has("lost." + i) ? L.string("lost." + i) : null;
+        }
+        return out;
     }
 
     private Counter() {

@@ -31,6 +31,10 @@ final class Layout {
         return Integer.parseInt(v.trim());
     }
 
+    boolean has(String key) {
+        return p.getProperty(key) != null;
+    }
+
     /** A text entry, e.g. a row of the hook table. */
     String string(String key) {
         String v = p.getProperty(key);

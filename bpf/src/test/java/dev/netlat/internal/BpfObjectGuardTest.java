@@ -75,4 +75,23 @@ class BpfObjectGuardTest {
         }
         assertThat(sections).as("programs in netlat.bpf.o vs rows of hooks.h").isEqualTo(table);
     }
+
+    @Test
+    void javaEnumsAreInTheOrderOfTheCSideConstants() {
+        Layout l = Layout.INSTANCE;
+        String[] kinds = {"RK_TIMEOUT", "RK_FAST", "RK_TLP", "RK_SYN", "RK_SYN_ACK", "RK_OTHER"};
+        dev.netlat.RetransmitKind[] java = {dev.netlat.RetransmitKind.TIMEOUT, dev.netlat.RetransmitKind.FAST,
+            dev.netlat.RetransmitKind.TAIL_LOSS_PROBE, dev.netlat.RetransmitKind.SYN, dev.netlat.RetransmitKind.SYN_ACK,
+            dev.netlat.RetransmitKind.OTHER};
+        for (int i = 0; i < kinds.length; i++) {
+            assertThat(l.get("const." + kinds[i])).as(kinds[i]).isEqualTo(java[i].ordinal());
+        }
+        assertThat(dev.netlat.RetransmitKind.values()).hasSize(kinds.length);
+        String[] events = {"NL_EV_RETRANSMIT", "NL_EV_DROP", "NL_EV_RESET_SENT", "NL_EV_RESET_RECEIVED", "NL_EV_LISTEN_OVERFLOW"};
+        for (int i = 0; i < events.length; i++) {
+            assertThat(dev.netlat.NetworkEvent.Kind.values()[l.get("const." + events[i])].name())
+                    .isEqualTo(events[i].substring("NL_EV_".length()));
+        }
+        assertThat(Counter.LOST_CAUSES[l.get("const.NL_L_SOCKS_FULL")]).startsWith("socket table full");
+    }
 }

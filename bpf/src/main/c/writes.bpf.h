@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The write call: where a socket comes into scope (process context, this process's pid) and where each write's
+ * per-write stages begin (its start time) and are queued (its last byte's sequence number, at its end).
+ */
+#ifndef NETLAT_WRITES_BPF_H
+#define NETLAT_WRITES_BPF_H
+#include "resolve.bpf.h"
+
+/* The write in progress of this thread (msghdr, socket): lets later loop rounds of a write skip the socket lookup.
+ * Task-local, not per-CPU: a write can sleep and resume on another CPU. */
+struct call_cache {
+	__u64 msg;
+	__u64 sk;
+	__u64 epoch; /* a cache entry of an earlier tracing period never matches */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct call_cache);
+} current_call SEC(".maps");
+
+static __always_inline __u32 snd_nxt_of(struct sock *sk)
+{
+	return BPF_CORE_READ((struct tcp_sock *)sk, snd_nxt);
+}
+
+static __always_inline struct sock_state *create_state(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	__u32 zero = 0;
+	struct sock_state_bytes *tmpl = bpf_map_lookup_elem(&sock_template, &zero);
+	if (!tmpl)
+		return 0;
+	trace_socket(sk, false);
+	long err = bpf_map_update_elem(&socks, &key, tmpl, BPF_NOEXIST);
+	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
+	if (!s) {
+		__sync_fetch_and_add(&G.lost[NL_L_SOCKS_FULL], 1);
+		return 0;
+	}
+	if (err == 0) {
+		s->key = key;
+		s->lport = sk->__sk_common.skc_num;
+		s->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+		s->family = sk->__sk_common.skc_family;
+		__u32 nxt = snd_nxt_of(sk), epoch = G.epoch;
+		bpf_spin_lock(&s->lock);
+		reset_state(s, epoch, nxt);
+		bpf_spin_unlock(&s->lock);
+		__sync_fetch_and_add(&G.counters[NL_C_SOCKETS], 1);
+	}
+	return s;
+}
+
+/* A write call starts (the first time its hook fires for this call: the tracepoint fires once per loop round). */
+static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
+{
+	if (!G.active)
+		return 0;
+	/* the hook fires once per loop round of a write: later rounds of the same write stop here, cheaply */
+	struct call_cache *cc = bpf_task_storage_get(&current_call, bpf_get_current_task_btf(), 0,
+						     BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (cc && cc->msg == (__u64)msg && cc->sk == (__u64)sk && cc->epoch == G.epoch)
+		return 0;
+	if (!in_scope())
+		return 0;
+	struct sock_state *s = sock_state_of(sk);
+	if (!s)
+		s = create_state(sk);
+	if (!s || s->call_msg == (__u64)msg)
+		return 0; /* not traceable, or a later loop round of the same write */
+	__u64 now = bpf_ktime_get_ns();
+	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk), seq0 = BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
+	struct pending pd = {};
+	bpf_spin_lock(&s->lock);
+	freshen(s, epoch, nxt, &pd);
+	s->call_msg = (__u64)msg;
+	s->call_start = now;
+	s->call_seq0 = seq0;
+	bpf_spin_unlock(&s->lock);
+	if (cc) {
+		cc->msg = (__u64)msg;
+		cc->sk = (__u64)sk;
+		cc->epoch = epoch;
+	}
+	record_pending(&pd);
+	return 0;
+}
+
+/* A write call returned `ret` (bytes written, or a negative errno). */
+static __always_inline int on_write_end(struct sock *sk, int ret)
+{
+	/* the write is over, also when no window is open any more: the next write may reuse the msghdr address */
+	struct call_cache *cc = bpf_task_storage_get(&current_call, bpf_get_current_task_btf(), 0, 0);
+	if (cc && cc->sk == (__u64)sk)
+		cc->msg = 0;
+	if (!G.active)
+		return 0;
+	struct sock_state *s = sock_state_of(sk);
+	if (!s || !s->call_msg)
+		return 0;
+	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk), end = BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
+	struct sbuf b = {};
+	struct pending pd = {};
+	bool pushed = false, overflow = false, wrote = false;
+	bpf_spin_lock(&s->lock);
+	freshen(s, epoch, nxt, &pd);
+	if (s->call_msg) {
+		s->call_msg = 0;
+		if (ret > 0) {
+			wrote = true;
+			__u32 busy_d = s->w_tail - s->w_d, busy_a = s->w_tail - s->w_a;
+			if ((busy_d > busy_a ? busy_d : busy_a) >= knobs.writes_in_flight) {
+				overflow = true;
+			} else {
+				struct wslot *W = &s->w[s->w_tail & W_MASK];
+				W->end = end;
+				W->pidx = NO_PACKET;
+				W->t_call = s->call_start;
+				s->w_tail++;
+				pushed = true;
+			}
+		}
+	}
+	bpf_spin_unlock(&s->lock);
+	record_pending(&pd);
+	/* entered before the write is counted: a reader that sees the write in writes() then waits for its stages */
+	if (pushed) {
+		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_SOCKET], 1);
+		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_TOTAL], 1);
+		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_ACK], 1);
+	}
+	if (wrote) {
+		count(s->lport, s->rport, NL_C_WRITES, 1);
+		count(s->lport, s->rport, NL_C_BYTES, ret);
+	}
+	if (overflow)
+		__sync_fetch_and_add(&G.lost[NL_L_WRITE_RING], 1);
+	settle(s->key, s->lport, s->rport, &b, SETTLE_ROUNDS);
+	return 0;
+}
+
+#endif
