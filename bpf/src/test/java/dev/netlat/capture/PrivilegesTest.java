@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -80,6 +82,8 @@ class PrivilegesTest {
     }
 
     @Test
+    @Tag("kernel-matrix")
+    @DisplayName("privileges: a JVM without CAP_BPF and CAP_PERFMON is told which capabilities it lacks")
     void withoutCapabilitiesTheReasonNamesThem() throws Exception {
         String out = runAsNobody("", ChildProbe.class.getName(), "1");
         assertThat(out).contains("netlat cannot trace here").contains("CAP_BPF").contains("CAP_PERFMON");

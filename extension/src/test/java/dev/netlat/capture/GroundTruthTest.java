@@ -21,6 +21,8 @@ import java.util.Random;
 import java.util.function.LongSupplier;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -104,6 +106,8 @@ class GroundTruthTest {
     }
 
     @Test
+    @Tag("kernel-matrix")
+    @DisplayName("SO_TIMESTAMPING: SOCKET/QDISC/TOTAL/ACK p50 and p99 agree on a tbf-shaped link")
     void shapedLinkAgreesWithSoTimestamping() throws Exception {
         try (NetworkLab lab = NetworkLab.builder().rate("20mbit").burst("64kbit").limit("1mb").create();
              LabServer sink = lab.startSinkServer(0);

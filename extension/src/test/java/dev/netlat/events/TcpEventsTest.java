@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +35,12 @@ import org.junit.jupiter.api.Test;
  */
 class TcpEventsTest {
     static final Duration TRANSFER_LIMIT = Duration.ofSeconds(30);
+    /**
+     * {@code -Dnetlat.matrix=true} (the kernel matrix, whose guests run the JVM under TCG, 10-20x slower): the
+     * peer-side loss run pushes 2 MiB instead of 4 MiB (the rule counts skbs, on veth mostly GSO skbs: still 6-44
+     * rule drops and 54-74 retransmits in four host runs). Only the volume changes; every comparison stays exact.
+     */
+    static final boolean MATRIX = Boolean.getBoolean("netlat.matrix");
 
     @BeforeAll
     static void kernel() {
@@ -52,6 +60,8 @@ class TcpEventsTest {
     }
 
     @Test
+    @Tag("kernel-matrix")
+    @DisplayName("retransmits(): peer-side loss, equal to TCP_INFO tcpi_total_retrans")
     void peerSideLossRetransmitsEqualTcpInfo() throws Exception {
         try (NetworkLab lab = NetworkLab.builder().dropEveryNth(25).dropAt(DropPoint.PEER_INGRESS).create();
              LabServer sink = lab.startSinkServer(0)) {
@@ -62,7 +72,7 @@ class TcpEventsTest {
                 trace = t;
                 try (TimestampingSocket s = TimestampingSocket.connect(sink.socketAddress())) {
                     s.setCongestionControl("cubic");
-                    sent = push(s, sink, 4L << 20);
+                    sent = push(s, sink, MATRIX ? 2L << 20 : 4L << 20);
                     // retransmits settle once every byte is ACKed
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                     do {
@@ -84,6 +94,8 @@ class TcpEventsTest {
     }
 
     @Test
+    @Tag("kernel-matrix")
+    @DisplayName("drops(): local netfilter drops carry NETFILTER_DROP, equal to the nft rule counter")
     void localOutputDropsCarryTheNetfilterReasonAndEqualTheRuleCounter() throws Exception {
         try (NetworkLab lab = NetworkLab.builder().dropEveryNth(30).dropAt(DropPoint.HOST_EGRESS).create();
              LabServer sink = lab.startSinkServer(0)) {
@@ -105,6 +117,8 @@ class TcpEventsTest {
     }
 
     @Test
+    @Tag("kernel-matrix")
+    @DisplayName("drops(): qdisc overflow drops equal to the tc -s qdisc drop counter")
     void qdiscOverflowDropsEqualTheQdiscCounter() throws Exception {
         try (NetworkLab lab = NetworkLab.builder().rate("10mbit").burst("16kb").limit("20kb").create();
              LabServer sink = lab.startSinkServer(0)) {
