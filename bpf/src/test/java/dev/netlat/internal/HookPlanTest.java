@@ -106,7 +106,7 @@ class HookPlanTest {
         String log = "libbpf: prog 'x': BPF program load failed: Permission denied\n-- BEGIN PROG LOAD LOG --\n"
                 + "0: R1=ctx()\nfunc 'tcp_retransmit_skb' doesn't have 3-th argument\ninvalid bpf_context access off=16 size=8\n"
                 + "processed 58 insns (limit 1000000)\n-- END PROG LOAD LOG --\nlibbpf: prog 'x': failed to load: -13\n";
-        assertThat(Engine.verifierLogTail(log, 2))
+        assertThat(ProgramLoader.verifierLogTail(log, 2))
                 .isEqualTo("func 'tcp_retransmit_skb' doesn't have 3-th argument / invalid bpf_context access off=16 size=8");
     }
 }

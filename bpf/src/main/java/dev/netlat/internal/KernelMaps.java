@@ -1,0 +1,108 @@
+package dev.netlat.internal;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What is read from the kernel with syscalls: per-program statistics, the per-port table, map sizes. */
+final class KernelMaps {
+    private final LibBpf bpf;
+    private final Layout layout = Layout.INSTANCE;
+    private final Map<String, Integer> programFds;
+    private final int portStatsFd;
+    private final ProgramLoader loader;
+
+    KernelMaps(ProgramLoader loader) {
+        this.loader = loader;
+        this.bpf = loader.bpf;
+        this.programFds = loader.programFds;
+        this.portStatsFd = loader.portStatsFd;
+    }
+
+    /** The ids of the loaded programs, for leak checks. */
+    List<Integer> programIds() {
+        List<Integer> ids = new ArrayList<>();
+        for (int fd : programFds.values()) {
+            Memory info = progInfo(fd);
+            if (info != null) {
+                ids.add(info.getInt(layout.get("prog_info.id")));
+            }
+        }
+        return ids;
+    }
+
+    /** Per-program run count, run time and recursion misses: {name: [run_cnt, run_time_ns, recursion_misses]}. */
+    Map<String, long[]> programStats() {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Integer> e : programFds.entrySet()) {
+            Memory info = progInfo(e.getValue());
+            if (info != null) {
+                out.put(e.getKey(), new long[] {info.getLong(layout.get("prog_info.run_cnt")),
+                    info.getLong(layout.get("prog_info.run_time_ns")), info.getLong(layout.get("prog_info.recursion_misses"))});
+            }
+        }
+        return out;
+    }
+
+    private Memory progInfo(int fd) {
+        int size = layout.get("prog_info.size");
+        Memory info = new Memory(size);
+        info.clear();
+        IntByReference len = new IntByReference(size);
+        return bpf.bpf_obj_get_info_by_fd(fd, info, len) == 0 ? info : null;
+    }
+
+    Map<Long, Long> readPortStats() {
+        Map<Long, Long> out = new HashMap<>();
+        Memory key = new Memory(8);
+        Memory next = new Memory(8);
+        Memory value = new Memory(8);
+        Pointer prev = null;
+        // bounded: the map cannot hold more than its max_entries
+        for (int i = 0; i < 16_777_216; i++) {
+            if (bpf.bpf_map_get_next_key(portStatsFd, prev, next) != 0) {
+                break;
+            }
+            if (bpf.bpf_map_lookup_elem(portStatsFd, next, value) == 0) {
+                out.put(next.getLong(0), value.getLong(0));
+            }
+            key.setLong(0, next.getLong(0));
+            prev = key;
+        }
+        return out;
+    }
+
+    /** Entries currently in each map that grows with traffic: what the kernel side holds now. */
+    Map<String, Integer> mapEntryCounts() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (String name : List.of("socks", "traced_socks", "tx_skbs", "port_stats")) {
+            int fd = loader.mapFd(name);
+            Memory key = new Memory(8);
+            Memory next = new Memory(8);
+            Pointer prev = null;
+            int n = 0;
+            while (n < 16_777_216 && bpf.bpf_map_get_next_key(fd, prev, next) == 0) {
+                n++;
+                key.setLong(0, next.getLong(0));
+                prev = key;
+            }
+            out.put(name, n);
+        }
+        return out;
+    }
+
+    void clearPortStats() {
+        Memory next = new Memory(8);
+        for (int i = 0; i < 16_777_216; i++) {
+            if (bpf.bpf_map_get_next_key(portStatsFd, null, next) != 0) {
+                break;
+            }
+            bpf.bpf_map_delete_elem(portStatsFd, next);
+        }
+    }
+}

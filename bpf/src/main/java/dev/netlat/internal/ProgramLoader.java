@@ -1,0 +1,287 @@
+package dev.netlat.internal;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
+import dev.netlat.NetlatUnavailableException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Opens the committed object, sets its knobs and map sizes, loads the programs of a {@link HookPlan}, attaches them
+ * and maps the programs' global data. A program the kernel refuses comes back as {@link ProgramRefused}, so the
+ * engine can load again without it. Nothing is pinned: all of it lives as long as this JVM's file descriptors.
+ */
+final class ProgramLoader {
+    final LibBpf bpf;
+    private final Layout layout = Layout.INSTANCE;
+    private final Pointer object;
+    private final List<Pointer> links = new ArrayList<>();
+    /** Loaded programs by name: their fds, for per-program statistics. */
+    final Map<String, Integer> programFds = new LinkedHashMap<>();
+    final int portStatsFd;
+    /** The object's .bss (struct nl_global), mmap-ed: windows read and write it without a syscall. */
+    Pointer global;
+    private final long globalSize;
+    private final HookPlan plan;
+    final long loadNanos;
+    private final StringBuilder libbpfLog = new StringBuilder();
+    private static final int LIBBPF_DEBUG = 2; // enum libbpf_print_level: WARN 0, INFO 1, DEBUG 2
+    private final LibBpf.PrintFn printFn = this::onLibbpfLog; // strongly held: libbpf keeps the pointer
+    private boolean closed;
+
+    /** The kernel refused one program (verifier, unknown attach target, attach): the others may still load. */
+    static final class ProgramRefused extends RuntimeException {
+        final String program;
+
+        ProgramRefused(String program, String why) {
+            super(why, null, false, false);
+            this.program = program;
+        }
+    }
+
+    ProgramLoader(HookPlan plan) {
+        long t0 = System.nanoTime();
+        bpf = LibBpf.load();
+        bpf.libbpf_set_print(printFn);
+        this.plan = plan;
+
+        byte[] image = Layout.resource("netlat.bpf.o");
+        Memory buf = new Memory(image.length);
+        buf.write(0, image, 0, image.length);
+        object = bpf.bpf_object__open_mem(buf, image.length, null);
+        if (object == null) {
+            throw fail("opening the BPF object failed", -Native.getLastError());
+        }
+        boolean loaded = false;
+        try {
+            configure();
+            int err = bpf.bpf_object__load(object);
+            if (err < 0) {
+                throw refusal(err);
+            }
+            attach();
+            Pointer bss = bpf.bpf_object__find_map_by_name(object, ".bss");
+            globalSize = bpf.bpf_map__value_size(bss);
+            if (globalSize < layout.get("size.global")) {
+                throw new IllegalStateException(".bss is " + globalSize + " bytes, netlat.layout expects "
+                        + layout.get("size.global") + ": object and layout are out of step, run build.sh");
+            }
+            Pointer m = Libc.INSTANCE.mmap(null, globalSize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED,
+                    bpf.bpf_map__fd(bss), 0);
+            if (m == null || Pointer.nativeValue(m) == -1L) {
+                throw fail("mmap of the programs' global data failed", -Native.getLastError());
+            }
+            global = m;
+            portStatsFd = bpf.bpf_map__fd(bpf.bpf_object__find_map_by_name(object, "port_stats"));
+            loaded = true;
+        } finally {
+            if (!loaded) {
+                close();
+            }
+        }
+        loadNanos = System.nanoTime() - t0;
+    }
+
+    private void configure() {
+        Pointer rodata = bpf.bpf_object__find_map_by_name(object, ".rodata");
+        LongByReference size = new LongByReference();
+        Pointer ro = bpf.bpf_map__initial_value(rodata, size);
+        if (ro == null || size.getValue() < layout.get("size.knobs")) {
+            throw new IllegalStateException("the object's .rodata (struct nl_knobs) is missing: object and layout are out of step");
+        }
+        ro.setInt(layout.get("knob.target_tgid"), (int) ProcessHandle.current().pid()); // only this JVM's sockets
+        ro.setInt(layout.get("knob.writes_in_flight"),
+                intProperty("netlat.maps.writesInFlight", layout.get("const.NL_W_SLOTS")));
+        ro.setInt(layout.get("knob.packets_in_flight"),
+                intProperty("netlat.maps.packetsInFlight", layout.get("const.NL_P_SLOTS")));
+        setMaxEntries("socks", "netlat.maps.sockets");
+        setMaxEntries("port_stats", "netlat.maps.portStats");
+        setMaxEntries("tx_skbs", "netlat.maps.inflightSkbs");
+        Map<String, String> retargeted = retargeted();
+        for (Pointer p = bpf.bpf_object__next_program(object, null); p != null; p = bpf.bpf_object__next_program(object, p)) {
+            String name = bpf.bpf_program__name(p);
+            bpf.bpf_program__set_autoload(p, plan.loads(name));
+            String target = retargeted.get(name);
+            if (plan.loads(name) && target != null) {
+                // libbpf looks the target up at once: a tracepoint the kernel lacks fails here, as it would at load
+                int err = bpf.bpf_program__set_attach_target(p, 0, target);
+                if (err < 0) {
+                    throw new ProgramRefused(name, "the kernel has no attach target " + target + " (netlat.hooks.retarget): "
+                            + Libc.INSTANCE.strerror(-err));
+                }
+            }
+        }
+    }
+
+    /**
+     * Programs sent to another target than their own: {@code -Dnetlat.hooks.retarget=nl_start_xmit:no_such_tp} (a
+     * testing aid). Unlike {@code netlat.hooks.disable} the kernel itself is asked for a target it lacks, which
+     * exercises the path of a kernel that refuses one program: only that program's hook is lost.
+     */
+    static Map<String, String> retargeted() {
+        String v = System.getProperty("netlat.hooks.retarget", "").trim();
+        Map<String, String> out = new HashMap<>();
+        for (String pair : v.isEmpty() ? new String[0] : v.split("\\s*,\\s*")) {
+            int colon = pair.indexOf(':');
+            if (colon <= 0 || colon == pair.length() - 1) {
+                throw new IllegalArgumentException("netlat.hooks.retarget takes program:target pairs, comma-separated, "
+                        + "e.g. nl_start_xmit:no_such_tracepoint; was '" + v + "'");
+            }
+            out.put(pair.substring(0, colon), pair.substring(colon + 1));
+        }
+        return out;
+    }
+
+    private void setMaxEntries(String map, String property) {
+        if (System.getProperty(property) != null) {
+            bpf.bpf_map__set_max_entries(bpf.bpf_object__find_map_by_name(object, map), intProperty(property, 16_777_216));
+        }
+    }
+
+    /** A size property, validated: a whole number in 1..max; max when unset. */
+    private static int intProperty(String property, int max) {
+        String v = System.getProperty(property);
+        if (v == null || v.isBlank()) {
+            return max;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(property + " must be a whole number of entries, was '" + v + "'");
+        }
+        if (n < 1 || n > max) {
+            throw new IllegalArgumentException(property + " must be within 1.." + max + ", was " + n);
+        }
+        return n;
+    }
+
+    private void attach() {
+        for (Pointer p = bpf.bpf_object__next_program(object, null); p != null; p = bpf.bpf_object__next_program(object, p)) {
+            if (!bpf.bpf_program__autoload(p)) {
+                continue;
+            }
+            Pointer link = bpf.bpf_program__attach(p);
+            if (link == null) {
+                int errno = Native.getLastError();
+                throw new ProgramRefused(bpf.bpf_program__name(p), "attaching " + bpf.bpf_program__section_name(p)
+                        + " failed: " + Libc.INSTANCE.strerror(errno) + " (errno " + errno + ")" + privilegeHint(errno));
+            }
+            links.add(link);
+            programFds.put(bpf.bpf_program__name(p), bpf.bpf_program__fd(p));
+        }
+    }
+
+    private NetlatUnavailableException fail(String what, int err) {
+        String reason = what + ": " + Libc.INSTANCE.strerror(Math.abs(err)) + " (errno " + Math.abs(err) + ")"
+                + privilegeHint(Math.abs(err));
+        String log = libbpfLog.toString().trim();
+        if (!log.isEmpty()) {
+            reason += "\nlibbpf said:\n" + tail(log, 4000);
+        }
+        return new NetlatUnavailableException(reason, null);
+    }
+
+    /** EPERM/EACCES mean missing privileges only when the effective capabilities lack them (read, not guessed). */
+    private static String privilegeHint(int errno) {
+        if (errno != 1 && errno != 13) {
+            return "";
+        }
+        String caps = EnvironmentCheck.capabilityProblem();
+        return caps != null ? "; " + caps : "";
+    }
+
+    /**
+     * A failed load, blamed on the program libbpf names: its verifier log's last lines say why. What still works is
+     * decided by the caller, which loads again without it.
+     */
+    private RuntimeException refusal(int err) {
+        String log = libbpfLog.toString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("prog '(\\w+)': failed to load").matcher(log);
+        String program = null;
+        while (m.find()) {
+            program = m.group(1);
+        }
+        if (program == null) {
+            return fail("loading the BPF programs failed", err);
+        }
+        int errno = Math.abs(err);
+        String verifier = verifierLogTail(log, 6);
+        String what = errno == 13 && !verifier.isEmpty() ? "rejected by this kernel's verifier"
+                : errno == 1 && EnvironmentCheck.capabilityProblem() == null
+                        ? "not allowed by this kernel although the JVM has CAP_BPF and CAP_PERFMON (EPERM: e.g. no BPF"
+                                + " trampoline for fentry/fexit here, or lockdown)"
+                        : "refused by the kernel: " + Libc.INSTANCE.strerror(errno) + " (errno " + errno + ")"
+                                + privilegeHint(errno);
+        return new ProgramRefused(program, program + " " + what + (verifier.isEmpty() ? "" : "; verifier log ends: " + verifier));
+    }
+
+    /** The last lines of the last verifier log libbpf printed, without the statistics line. */
+    static String verifierLogTail(String log, int lines) {
+        int end = log.lastIndexOf("-- END PROG LOAD LOG --");
+        int begin = end < 0 ? -1 : log.lastIndexOf("-- BEGIN PROG LOAD LOG --", end);
+        if (begin < 0) {
+            return "";
+        }
+        List<String> kept = new ArrayList<>();
+        for (String line : log.substring(begin + "-- BEGIN PROG LOAD LOG --".length(), end).split("\n")) {
+            String t = line.trim();
+            if (!t.isEmpty() && !t.startsWith("processed ") && !t.startsWith("libbpf:")) {
+                kept.add(t);
+            }
+        }
+        return String.join(" / ", kept.subList(Math.max(0, kept.size() - lines), kept.size()));
+    }
+
+    private static String tail(String s, int max) {
+        return s.length() <= max ? s : "..." + s.substring(s.length() - max);
+    }
+
+    private int onLibbpfLog(int level, String format, Pointer vaList) {
+        if (level >= LIBBPF_DEBUG) {
+            return 0; // thousands per load (every CO-RE relocation), each a JNA upcall: ~30 ms of the first start
+        }
+        byte[] line = new byte[1024];
+        int n = Libc.INSTANCE.vsnprintf(line, line.length, format, vaList);
+        synchronized (libbpfLog) {
+            if (libbpfLog.length() < 200_000) {
+                libbpfLog.append(new String(line, 0, Math.max(0, Math.min(n, line.length - 1)), StandardCharsets.UTF_8));
+            }
+        }
+        return 0;
+    }
+
+    synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (global != null) {
+            global.setLong(layout.offset("active"), 0);
+            global.setLong(layout.offset("port_views"), 0);
+        }
+        for (Pointer l : links) {
+            bpf.bpf_link__destroy(l);
+        }
+        links.clear();
+        // the mapping of the global data is deliberately kept: other threads may still be reading results from it
+        // (a shutdown hook runs while the application's threads do), and it goes with the process
+        if (object != null) {
+            bpf.bpf_object__close(object);
+        }
+    }
+
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
+    int mapFd(String name) {
+        return bpf.bpf_map__fd(bpf.bpf_object__find_map_by_name(object, name));
+    }
+}
