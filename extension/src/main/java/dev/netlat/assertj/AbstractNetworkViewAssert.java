@@ -25,9 +25,62 @@ public abstract class AbstractNetworkViewAssert<SELF extends AbstractNetworkView
     /** Creates the assert for {@link #latency(Stage)}; replaced by soft assertions so navigation stays soft. */
     private Function<dev.netlat.LatencyDistribution, LatencyDistributionAssert> latencyAssertFactory = LatencyDistributionAssert::new;
     private Double minSamplesFactor;
+    private boolean allowLost;
 
     protected AbstractNetworkViewAssert(ACTUAL actual, Class<?> selfType) {
         super(actual, selfType);
+    }
+
+    /**
+     * Accepts lost events in the window: counter assertions judge the counts as measured and percentile assertions
+     * reached through {@link #latency(Stage)} judge what was measured (see {@link LostEvents}).
+     */
+    public SELF allowingLostEvents() {
+        this.allowLost = true;
+        return myself;
+    }
+
+    private dev.netlat.NetworkTrace lossSource() {
+        return LostEvents.sourceOf(actual);
+    }
+
+    private LatencyDistributionAssert configure(LatencyDistributionAssert a) {
+        dev.netlat.NetworkTrace source = lossSource();
+        if (source != null) {
+            a.withLostEventsOf(source);
+        }
+        if (allowLost) {
+            a.allowingLostEvents();
+        }
+        return a;
+    }
+
+    /**
+     * A counter assertion that passed on the counts: fails when the window lost events, since the count may be
+     * short (a socket that did not fit the socket table is not counted at all).
+     */
+    private void requireCompleteCount(String expected, String measured) {
+        Map<String, Long> lost = LostEvents.lost(lossSource());
+        if (lost.isEmpty() || allowLost) {
+            return;
+        }
+        if (LostEvents.policy() == LostEvents.Policy.WARN) {
+            System.err.println("[netlat] warning: " + expected + " is judged over an incomplete window: "
+                    + LostEvents.describe(lost) + " (accepted: " + LostEvents.CONFIG_KEY + "=warn)");
+            return;
+        }
+        failWithMessage("%s", String.format(Locale.ROOT,
+                "Expected %s, and measured %s, but the window is incomplete: %s.%n"
+                        + "Why it matters: with events lost the count may be short (a socket that did not fit the"
+                        + " socket table, or a program run the kernel skipped, is not counted), so this assertion fails"
+                        + " instead of passing on it: %s.%n%s",
+                expected, measured, LostEvents.describe(lost), LostEvents.HOW_TO_ACCEPT, latencyTable()));
+    }
+
+    /** A line naming lost events for a counter assertion that fails anyway, or "". */
+    private String lossNote() {
+        Map<String, Long> lost = LostEvents.lost(lossSource());
+        return lost.isEmpty() ? "" : "Note: the count may be short: " + LostEvents.describe(lost) + ".\n";
     }
 
     /** Sets the min-samples factor of asserts reached through {@link #latency(Stage)} (see {@link MinSamples}). */
@@ -44,7 +97,7 @@ public abstract class AbstractNetworkViewAssert<SELF extends AbstractNetworkView
     public LatencyDistributionAssert latency(Stage stage) {
         Objects.requireNonNull(stage, "stage");
         isNotNull();
-        LatencyDistributionAssert a = latencyAssertFactory.apply(actual.latency(stage));
+        LatencyDistributionAssert a = configure(latencyAssertFactory.apply(actual.latency(stage)));
         if (minSamplesFactor != null) {
             a.withMinSamplesFactor(minSamplesFactor);
         }
@@ -55,7 +108,7 @@ public abstract class AbstractNetworkViewAssert<SELF extends AbstractNetworkView
     /** Navigates to the RTT distribution. */
     public LatencyDistributionAssert rtt() {
         isNotNull();
-        LatencyDistributionAssert a = latencyAssertFactory.apply(actual.rtt());
+        LatencyDistributionAssert a = configure(latencyAssertFactory.apply(actual.rtt()));
         if (minSamplesFactor != null) {
             a.withMinSamplesFactor(minSamplesFactor);
         }
@@ -77,11 +130,13 @@ public abstract class AbstractNetworkViewAssert<SELF extends AbstractNetworkView
                     "Expected %s, but measured %d retransmitted segment%s (%d bytes) out of %d packets sent, by kind %s.%n"
                             + "Why it matters: a retransmit means a segment was lost or presumed lost and sent again;"
                             + " a fast retransmit costs about one round trip, a timeout retransmit at least the RTO"
-                            + " (200ms minimum on Linux), so retransmits dominate tail latency.%n%s%s",
+                            + " (200ms minimum on Linux), so retransmits dominate tail latency.%n%s%s%s",
                     max == 0 ? "no TCP retransmits" : "at most " + max + " TCP retransmits", r, r == 1 ? "" : "s",
-                    actual.retransmittedBytes(), actual.packets(), byKind, eventsText(NetworkEvent.Kind.RETRANSMIT),
-                    latencyTable()));
+                    actual.retransmittedBytes(), actual.packets(), byKind, lossNote(),
+                    eventsText(NetworkEvent.Kind.RETRANSMIT), latencyTable()));
         }
+        requireCompleteCount(max == 0 ? "no TCP retransmits" : "at most " + max + " TCP retransmits",
+                r + " retransmitted segment" + (r == 1 ? "" : "s") + " out of " + actual.packets() + " packets sent");
         return myself;
     }
 
@@ -94,9 +149,11 @@ public abstract class AbstractNetworkViewAssert<SELF extends AbstractNetworkView
         long d = actual.drops();
         if (d > 0) {
             failWithMessage("%s", String.format(Locale.ROOT,
-                    "Expected no dropped packets, but measured %d drop%s, by reason %s.%n%s%n%s",
-                    d, d == 1 ? "" : "s", nonZero(actual.dropsByReason()), WHY_DROPS, eventsText(NetworkEvent.Kind.DROP)));
+                    "Expected no dropped packets, but measured %d drop%s, by reason %s.%n%s%n%s%s",
+                    d, d == 1 ? "" : "s", nonZero(actual.dropsByReason()), WHY_DROPS, lossNote(),
+                    eventsText(NetworkEvent.Kind.DROP)));
         }
+        requireCompleteCount("no dropped packets", "0 drops");
         return myself;
     }
 
@@ -112,9 +169,11 @@ public abstract class AbstractNetworkViewAssert<SELF extends AbstractNetworkView
         long n = dropsWhere(r -> !allowed.contains(r));
         if (n > 0) {
             failWithMessage("%s", String.format(Locale.ROOT,
-                    "Expected no packets dropped for reasons other than %s, but measured %d (all drops by reason: %s).%n%s%n%s",
-                    allowed, n, nonZero(actual.dropsByReason()), WHY_DROPS, eventsText(NetworkEvent.Kind.DROP)));
+                    "Expected no packets dropped for reasons other than %s, but measured %d (all drops by reason: %s).%n%s%n%s%s",
+                    allowed, n, nonZero(actual.dropsByReason()), WHY_DROPS, lossNote(), eventsText(NetworkEvent.Kind.DROP)));
         }
+        requireCompleteCount("no packets dropped for reasons other than " + allowed,
+                "0 (all drops by reason: " + nonZero(actual.dropsByReason()) + ")");
         return myself;
     }
 
@@ -139,9 +198,10 @@ public abstract class AbstractNetworkViewAssert<SELF extends AbstractNetworkView
         long n = dropsWhere(wanted::equals);
         if (n > 0) {
             failWithMessage("%s", String.format(Locale.ROOT,
-                    "Expected no packets dropped for reason %s, but measured %d (all drops by reason: %s).%n%s%n%s",
-                    wanted, n, nonZero(actual.dropsByReason()), WHY_DROPS, eventsText(NetworkEvent.Kind.DROP)));
+                    "Expected no packets dropped for reason %s, but measured %d (all drops by reason: %s).%n%s%n%s%s",
+                    wanted, n, nonZero(actual.dropsByReason()), WHY_DROPS, lossNote(), eventsText(NetworkEvent.Kind.DROP)));
         }
+        requireCompleteCount("no packets dropped for reason " + wanted, "0");
         return myself;
     }
 
@@ -155,6 +215,7 @@ public abstract class AbstractNetworkViewAssert<SELF extends AbstractNetworkView
                     actual.resetsSent(), actual.resetsReceived(), eventsText(NetworkEvent.Kind.RESET_SENT),
                     eventsText(NetworkEvent.Kind.RESET_RECEIVED)));
         }
+        requireCompleteCount("no TCP resets", "0 sent and 0 received");
         return myself;
     }
 

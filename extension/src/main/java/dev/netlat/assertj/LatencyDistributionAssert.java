@@ -1,8 +1,10 @@
 package dev.netlat.assertj;
 
 import dev.netlat.LatencyDistribution;
+import dev.netlat.NetworkTrace;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import org.assertj.core.api.AbstractAssert;
 
@@ -16,14 +18,36 @@ import org.assertj.core.api.AbstractAssert;
  * {@code factor / (1 - p/100)} samples (p99: 100, p99.9: 1000); with fewer the assertion <em>fails</em> and says
  * so. See {@link MinSamples} for the factor; {@link #withMinSamplesFactor(double)} and {@link #withMinSamples(long)}
  * change it for one assertion. A stage that is not applicable or unavailable fails every assertion with its reason.
+ *
+ * <p>Percentile assertions also refuse a partial sample: when the trace window the distribution was read from lost
+ * events ({@link NetworkTrace#lostEventsByCause()}), the assertion fails naming the loss by cause, since the lost
+ * samples may be exactly the slow ones. The window is known when the distribution was reached through
+ * {@code assertThat(trace).latency(stage)}, read from the trace the JUnit extension injects, or given with
+ * {@link #withLostEventsOf(NetworkTrace)}; {@link #allowingLostEvents()} or {@code netlat.lostEvents=warn} accept the
+ * loss (see {@link LostEvents}).
  */
 public class LatencyDistributionAssert extends AbstractAssert<LatencyDistributionAssert, LatencyDistribution> {
 
     private Double minSamplesFactor;
     private Long minSamples;
+    private NetworkTrace lossSource;
+    private boolean allowLost;
 
     public LatencyDistributionAssert(LatencyDistribution actual) {
         super(actual, LatencyDistributionAssert.class);
+        this.lossSource = LostEvents.sourceOf(actual);
+    }
+
+    /** Judges the distribution as part of this trace window: percentile assertions check the window's lost events. */
+    public LatencyDistributionAssert withLostEventsOf(NetworkTrace trace) {
+        this.lossSource = trace;
+        return myself;
+    }
+
+    /** Accepts lost events in the window: percentiles are judged over what was measured (see {@link LostEvents}). */
+    public LatencyDistributionAssert allowingLostEvents() {
+        this.allowLost = true;
+        return myself;
     }
 
     /** Requires {@code factor / (1 - p/100)} samples for a p-th percentile; 0 disables the check. */
@@ -83,6 +107,7 @@ public class LatencyDistributionAssert extends AbstractAssert<LatencyDistributio
         String pn = Explain.percentileName(percentile);
         String expected = "Expected " + actual.name() + " " + pn + " below " + Explain.fmt(limit);
         requireAvailable(expected);
+        requireNoLostEvents(expected);
         long needed = requiredSamples(percentile);
         if (actual.count() < needed) {
             fail(String.format(Locale.ROOT,
@@ -130,6 +155,29 @@ public class LatencyDistributionAssert extends AbstractAssert<LatencyDistributio
         isNotNull();
         requireAvailable("Expected " + actual.name() + " latency to be measured");
         return myself;
+    }
+
+    /** The lost events of the window this distribution was read from, when any (empty when none or unknown). */
+    public Map<String, Long> lostEvents() {
+        return LostEvents.lost(lossSource);
+    }
+
+    private void requireNoLostEvents(String expected) {
+        Map<String, Long> lost = lostEvents();
+        if (lost.isEmpty() || allowLost) {
+            return;
+        }
+        if (LostEvents.policy() == LostEvents.Policy.WARN) {
+            System.err.println("[netlat] warning: " + expected + " is judged over a partial sample: "
+                    + LostEvents.describe(lost) + " (accepted: " + LostEvents.CONFIG_KEY + "=warn)");
+            return;
+        }
+        fail(String.format(Locale.ROOT,
+                "%s, but the sample is incomplete: %s; %d %s measured.%n"
+                        + "Why it matters: a percentile over a partial sample can hide the tail (the lost samples may be"
+                        + " exactly the slow ones), so this assertion fails instead of passing on what was kept: %s.%n%s",
+                expected, LostEvents.describe(lost), actual.count(), Explain.unitPlural(actual),
+                LostEvents.HOW_TO_ACCEPT, actual.toHistogramText()));
     }
 
     private void requireAvailable(String expected) {

@@ -16,6 +16,12 @@ public final class NetlatConfig {
     /** Multiplies the samples a percentile needs (default 1.0, 0 = no check); see {@link dev.netlat.assertj.MinSamples}. */
     public static final String MIN_SAMPLES_FACTOR = dev.netlat.assertj.MinSamples.CONFIG_KEY;
     /**
+     * {@code fail} (default): a budget, percentile or counter assertion over a window with lost events fails, naming
+     * the loss by cause; {@code warn}: it judges what was measured and prints a warning. See
+     * {@link dev.netlat.assertj.LostEvents}; per budget {@link LatencyBudget#allowLostSamples()}.
+     */
+    public static final String LOST_EVENTS = dev.netlat.assertj.LostEvents.CONFIG_KEY;
+    /**
      * <b>Testing aid.</b> When set, tracing behaves as unavailable with this text as the reason, so the skip/fail
      * policy can be tested anywhere (e.g. with EngineTestKit).
      */

@@ -6,6 +6,7 @@ import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkTracer;
 import dev.netlat.NetworkView;
 import dev.netlat.TraceOptions;
+import dev.netlat.assertj.LostEvents;
 import dev.netlat.assertj.MinSamples;
 import java.lang.reflect.Executable;
 import java.lang.reflect.Method;
@@ -52,8 +53,15 @@ public class NetlatExtension implements BeforeEachCallback, BeforeTestExecutionC
                 throw new ExtensionConfigurationException(settings.testName + ": " + e.getMessage());
             }
         }).orElse(null);
+        LostEvents.Policy lostPolicy = NetlatConfig.get(context, NetlatConfig.LOST_EVENTS).map(v -> {
+            try {
+                return LostEvents.parse(v, "configuration parameter " + NetlatConfig.LOST_EVENTS);
+            } catch (IllegalArgumentException e) {
+                throw new ExtensionConfigurationException(settings.testName + ": " + e.getMessage());
+            }
+        }).orElse(null);
         Function<TraceOptions, NetworkTrace> starter = starter(context, settings);
-        TraceSession session = new TraceSession(settings, starter, factor, context);
+        TraceSession session = new TraceSession(settings, starter, factor, lostPolicy, context);
         store(context).put(SESSION, session);
         session.begin();
         if (settings.window == Window.LIFECYCLE) {

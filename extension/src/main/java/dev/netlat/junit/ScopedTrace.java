@@ -6,6 +6,7 @@ import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkView;
 import dev.netlat.RetransmitKind;
 import dev.netlat.Stage;
+import dev.netlat.assertj.LostEvents;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,7 +16,8 @@ import java.util.Map;
 /**
  * The trace injected into a test: the window's {@link NetworkTrace}, narrowed to {@link TraceNetwork#ports()} when
  * those are given. Counters of the whole trace ({@link #lostEvents()}, {@link #elapsed()}) are not narrowed.
- * {@link #close()} ends the window early; the extension closes it anyway after the test.
+ * {@link #close()} ends the window early; the extension closes it anyway after the test. Distributions and port views
+ * read from it are {@linkplain LostEvents#attach attached} to it, so assertions on them check the window's loss.
  */
 final class ScopedTrace implements NetworkTrace {
     private final NetworkTrace trace;
@@ -52,7 +54,7 @@ final class ScopedTrace implements NetworkTrace {
             throw new IllegalArgumentException("port " + port + " is not traced by this test: @TraceNetwork(ports = "
                     + Arrays.toString(ports) + ") narrows the trace to those ports");
         }
-        return trace.port(port);
+        return LostEvents.attach(trace.port(port), this);
     }
 
     @Override
@@ -89,12 +91,12 @@ final class ScopedTrace implements NetworkTrace {
 
     @Override
     public LatencyDistribution latency(Stage stage) {
-        return view.latency(stage);
+        return LostEvents.attach(view.latency(stage), this);
     }
 
     @Override
     public LatencyDistribution rtt() {
-        return view.rtt();
+        return LostEvents.attach(view.rtt(), this);
     }
 
     @Override

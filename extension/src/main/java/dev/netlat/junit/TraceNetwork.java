@@ -7,6 +7,7 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Traces the TCP sockets of each test with netlat: the test gets a {@link dev.netlat.NetworkTrace} parameter,
@@ -20,17 +21,22 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * reason; configuration parameter or system property {@code netlat.unavailable=fail} fails it instead. See
  * {@link NetlatConfig} for every parameter.
  *
- * <p><b>Parallel execution.</b> A trace sees every socket of the JVM, so traced tests without {@link #ports()} run
- * exclusively: while one runs, no other traced test does. Tests narrowed to ports only see their ports and run in
- * parallel with each other (but not with an unnarrowed one). The lock is taken by the extension at
- * {@code beforeEach} and released at {@code afterEach}; untraced tests are not affected, so their traffic can still
- * appear in an unnarrowed trace — narrow with {@link #ports()} when other tests run in parallel.
+ * <p><b>Parallel execution.</b> A trace sees every socket of the JVM, so a traced test without {@link #ports()}
+ * takes JUnit's {@link org.junit.jupiter.api.parallel.Resources#GLOBAL GLOBAL} resource lock in {@code READ_WRITE}
+ * mode, as {@link org.junit.jupiter.api.parallel.Isolated @Isolated} does: no other test, traced or not, runs beside
+ * it, so its counts are its own. (JUnit takes a global read-write lock for the whole top-level class, whose tests then
+ * run one after another.) A test narrowed to ports locks only {@code netlat.port.<n>} for each of its ports and runs
+ * in parallel with everything but tests on the same port and unnarrowed traced tests. The locks are declared through
+ * {@link NetlatResourceLocks}, a {@code ResourceLocksProvider} meta-present on this annotation and on
+ * {@link LatencyBudget}; registering {@link NetlatExtension} directly ({@code @ExtendWith}) declares none, and then
+ * only an internal lock keeps traced tests apart from each other.
  */
 @Target({ElementType.TYPE, ElementType.METHOD, ElementType.ANNOTATION_TYPE})
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 @Inherited
 @ExtendWith(NetlatExtension.class)
+@ResourceLock(providers = NetlatResourceLocks.class)
 public @interface TraceNetwork {
 
     /** What the window covers; default the test method only. */

@@ -39,7 +39,13 @@ import java.util.Map;
  *                 "sequence": 12345, "detail": "FAST" } ],
  *   "budgets": [ { "stage": "QDISC", "percentile": 99.0, "below": "1ms", "belowNanos": 1000000,
  *                  "measuredNanos": 1500.5, "samples": 1200, "status": "PASSED" | "FAILED" | "NOT_CHECKED",
- *                  "message": null } ]
+ *                  "message": null,
+ *                  // added in version 1 (absent in older reports): why, typed (BudgetStatus); every failing
+ *                  // verdict has status "FAILED"
+ *                  "verdict": "PASSED" | "FAILED" | "TOO_FEW_SAMPLES" | "LOST_SAMPLES" | "UNAVAILABLE" | "NOT_CHECKED",
+ *                  "requiredSamples": 100,           // samples the percentile needs
+ *                  "lostEvents": 0, "lostEventsByCause": { },   // lost in the window when the budget was judged
+ *                  "lossAccepted": false } ]          // allowLostSamples or netlat.lostEvents=warn
  * }
  * }</pre>
  * Fields are only ever added in a version; a removal or a change of meaning increments {@code schemaVersion}.
@@ -74,8 +80,84 @@ public record TraceReport(int schemaVersion, TestRef test, String window, List<I
     public record Event(String time, String kind, String local, String remote, long sequence, String detail) {
     }
 
-    /** A {@link LatencyBudget} and its outcome. */
+    /**
+     * A {@link LatencyBudget} and its outcome. {@code status} keeps the values of the first schema ({@code PASSED},
+     * {@code FAILED}, {@code NOT_CHECKED}); {@code verdict} says why (null in reports written before it existed: use
+     * {@link #outcome()}).
+     */
     public record Budget(String stage, double percentile, String below, long belowNanos, Double measuredNanos,
-                         long samples, String status, String message) {
+                         long samples, String status, String message, BudgetStatus verdict, long requiredSamples,
+                         long lostEvents, Map<String, Long> lostEventsByCause, boolean lossAccepted) {
+
+        /** A budget without the verdict fields, as reports of the first schema had them. */
+        public Budget(String stage, double percentile, String below, long belowNanos, Double measuredNanos,
+                      long samples, String status, String message) {
+            this(stage, percentile, below, belowNanos, measuredNanos, samples, status, message, null, 0, 0, Map.of(),
+                    false);
+        }
+
+        /** A budget with its typed verdict; {@code status} follows from it. */
+        public static Budget of(String stage, double percentile, String below, long belowNanos, Double measuredNanos,
+                                long samples, BudgetStatus verdict, String message, long requiredSamples,
+                                Map<String, Long> lostEventsByCause, boolean lossAccepted) {
+            Map<String, Long> lost = lostEventsByCause == null ? Map.of()
+                    : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(lostEventsByCause));
+            return new Budget(stage, percentile, below, belowNanos, measuredNanos, samples, verdict.status(), message,
+                    verdict, requiredSamples, lost.values().stream().mapToLong(Long::longValue).sum(), lost,
+                    lossAccepted);
+        }
+
+        /** The verdict, or for a report without one the verdict its {@code status} implies. */
+        public BudgetStatus outcome() {
+            return verdict != null ? verdict : BudgetStatus.fromStatus(status);
+        }
+
+        /**
+         * The outcome in words, for the console and HTML reports: {@code passed}, {@code failed},
+         * {@code failed: too few samples (400, p99.99 needs 10000)}, {@code failed: 600 events lost (socket table
+         * full (netlat.maps.sockets): 600)}, {@code passed, 3 events lost and accepted (…)}, {@code not checked}.
+         */
+        public String outcomeText() {
+            BudgetStatus v = outcome();
+            String loss = lostText();
+            switch (v) {
+                case PASSED:
+                    return loss.isEmpty() ? "passed" : "passed, " + loss + " and accepted";
+                case FAILED:
+                    return loss.isEmpty() ? "failed" : "failed, " + loss + " and accepted";
+                case TOO_FEW_SAMPLES:
+                    return "failed: too few samples (" + samples + (requiredSamples > 0 ? ", " + percentileName()
+                            + " needs " + requiredSamples : "") + ")" + (loss.isEmpty() ? "" : "; " + loss + " and accepted");
+                case LOST_SAMPLES:
+                    return "failed: " + (loss.isEmpty() ? "samples lost" : loss);
+                case UNAVAILABLE:
+                    return "failed: stage unavailable";
+                default:
+                    return "not checked";
+            }
+        }
+
+        /** {@code 600 events lost (socket table full (netlat.maps.sockets): 600)}, or "" when none. */
+        public String lostText() {
+            if (lostEvents <= 0) {
+                return "";
+            }
+            StringBuilder sb = new StringBuilder().append(lostEvents).append(lostEvents == 1 ? " event" : " events")
+                    .append(" lost");
+            if (lostEventsByCause != null && !lostEventsByCause.isEmpty()) {
+                sb.append(" (");
+                boolean first = true;
+                for (Map.Entry<String, Long> e : lostEventsByCause.entrySet()) {
+                    sb.append(first ? "" : "; ").append(e.getKey()).append(": ").append(e.getValue());
+                    first = false;
+                }
+                sb.append(')');
+            }
+            return sb.toString();
+        }
+
+        private String percentileName() {
+            return "p" + TraceSettings.fmtPercentile(percentile);
+        }
     }
 }

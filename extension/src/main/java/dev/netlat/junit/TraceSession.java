@@ -6,6 +6,7 @@ import dev.netlat.NetworkTrace;
 import dev.netlat.Stage;
 import dev.netlat.TraceOptions;
 import dev.netlat.assertj.LatencyDistributionAssert;
+import dev.netlat.assertj.LostEvents;
 import dev.netlat.assertj.MinSamples;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,12 +22,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.opentest4j.AssertionFailedError;
 
 /** The netlat state of one test, kept in its store so it is cleaned up whatever happens. */
-final class TraceSession implements ExtensionContext.Store.CloseableResource {
+final class TraceSession implements ExtensionContext.Store.CloseableResource, AutoCloseable {
     private static final String PREFIX = "[netlat] ";
 
     final TraceSettings settings;
     private final Function<TraceOptions, NetworkTrace> starter;
     private final Double minSamplesFactor;
+    private final LostEvents.Policy lostPolicy;
     private TraceLock.Hold hold;
     private ScopedTrace trace;
     private Instant startedAt;
@@ -34,18 +36,29 @@ final class TraceSession implements ExtensionContext.Store.CloseableResource {
     private boolean closed;
 
     TraceSession(TraceSettings settings, Function<TraceOptions, NetworkTrace> starter, Double minSamplesFactor,
-                 ExtensionContext context) {
+                 LostEvents.Policy lostPolicy, ExtensionContext context) {
         this.settings = settings;
         this.starter = starter;
         this.minSamplesFactor = minSamplesFactor;
+        this.lostPolicy = lostPolicy;
     }
 
-    /** Takes the parallel-execution lock and installs the min-samples factor for the test thread. */
+    /**
+     * Takes the internal lock (traced tests apart from each other, also where no JUnit resource lock was declared)
+     * and installs the min-samples factor and the lost-events policy for the test thread.
+     */
     void begin() throws InterruptedException {
         hold = TraceLock.INSTANCE.acquire(settings.ports.length == 0);
         if (minSamplesFactor != null) {
             MinSamples.setThreadFactor(minSamplesFactor);
         }
+        if (lostPolicy != null) {
+            LostEvents.setThreadPolicy(lostPolicy);
+        }
+    }
+
+    LostEvents.Policy lostPolicy() {
+        return lostPolicy != null ? lostPolicy : LostEvents.policy();
     }
 
     void open() {
@@ -75,6 +88,7 @@ final class TraceSession implements ExtensionContext.Store.CloseableResource {
         Optional<Throwable> failed = ctx.getExecutionException();
         List<TraceReport.Budget> results = new ArrayList<>();
         List<String> violations = new ArrayList<>();
+        Map<String, Long> lost = lostEventsByCause();
         for (TraceSettings.Budget b : settings.budgets) {
             LatencyDistribution d;
             try {
@@ -84,19 +98,34 @@ final class TraceSession implements ExtensionContext.Store.CloseableResource {
             }
             double measured = d.percentileNanosOrNaN(b.percentile());
             Double measuredNanos = Double.isNaN(measured) ? null : measured;
+            boolean accepted = !lost.isEmpty() && (b.allowLostSamples() || lostPolicy() == LostEvents.Policy.WARN);
+            LatencyDistributionAssert check = new LatencyDistributionAssert(d).withMinSamplesFactor(factor())
+                    .withLostEventsOf(trace);
+            if (accepted) {
+                check.allowingLostEvents();
+            }
+            long required = check.requiredSamples(b.percentile());
             if (failed.isPresent()) {
-                results.add(new TraceReport.Budget(b.stage().name(), b.percentile(), b.below(), b.limit().toNanos(),
-                        measuredNanos, d.count(), "NOT_CHECKED", "the test did not pass: " + failed.get()));
+                results.add(budget(b, measuredNanos, d.count(), BudgetStatus.NOT_CHECKED,
+                        "the test did not pass: " + failed.get(), required, lost, accepted));
                 continue;
             }
+            // the order of LatencyDistributionAssert.percentileBelow: availability, loss, sample count, value
+            BudgetStatus verdict = !d.isAvailable() ? BudgetStatus.UNAVAILABLE
+                    : !lost.isEmpty() && !accepted ? BudgetStatus.LOST_SAMPLES
+                    : d.count() < required ? BudgetStatus.TOO_FEW_SAMPLES
+                    : BudgetStatus.FAILED;
             try {
-                new LatencyDistributionAssert(d).withMinSamplesFactor(factor()).percentileBelow(b.percentile(), b.limit());
-                results.add(new TraceReport.Budget(b.stage().name(), b.percentile(), b.below(), b.limit().toNanos(),
-                        measuredNanos, d.count(), "PASSED", null));
+                check.percentileBelow(b.percentile(), b.limit());
+                results.add(budget(b, measuredNanos, d.count(), BudgetStatus.PASSED, null, required, lost, accepted));
+                if (accepted) {
+                    System.out.println(PREFIX + settings.testName + ": " + b.describe() + " passed over a partial"
+                            + " sample, loss accepted (" + (b.allowLostSamples() ? "allowLostSamples = true"
+                            : NetlatConfig.LOST_EVENTS + "=warn") + "): " + LostEvents.describe(lost));
+                }
             } catch (AssertionError e) {
                 violations.add(b.describe() + " violated:\n" + e.getMessage());
-                results.add(new TraceReport.Budget(b.stage().name(), b.percentile(), b.below(), b.limit().toNanos(),
-                        measuredNanos, d.count(), "FAILED", e.getMessage()));
+                results.add(budget(b, measuredNanos, d.count(), verdict, e.getMessage(), required, lost, accepted));
             }
         }
         Path file = writeReport(ctx, results);
@@ -107,6 +136,28 @@ final class TraceSession implements ExtensionContext.Store.CloseableResource {
                     + " violated" + (settings.ports.length == 0 ? "" : " (ports " + settings.portList() + ")") + ":\n\n"
                     + String.join("\n", violations));
         }
+    }
+
+    private static TraceReport.Budget budget(TraceSettings.Budget b, Double measuredNanos, long samples,
+                                             BudgetStatus verdict, String message, long required,
+                                             Map<String, Long> lost, boolean accepted) {
+        return TraceReport.Budget.of(b.stage().name(), b.percentile(), b.below(), b.limit().toNanos(), measuredNanos,
+                samples, verdict, message, required, lost, accepted);
+    }
+
+    /** The window's non-zero lost events by cause; a read that fails counts as its own cause. */
+    private Map<String, Long> lostEventsByCause() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        try {
+            trace.lostEventsByCause().forEach((k, v) -> {
+                if (v != null && v > 0) {
+                    out.put(k, v);
+                }
+            });
+        } catch (RuntimeException e) {
+            out.put("lost events could not be read: " + e.getMessage(), 1L);
+        }
+        return out;
     }
 
     private Path writeReport(ExtensionContext ctx, List<TraceReport.Budget> budgets) {
@@ -157,14 +208,10 @@ final class TraceSession implements ExtensionContext.Store.CloseableResource {
         entries.put("netlat.counters", counters);
         out.append(PREFIX).append("  ").append(counters).append('\n');
         for (TraceReport.Budget b : budgets) {
-            String line = String.format(Locale.ROOT, "budget %s p%s < %s: %s (measured %s over %d samples)", b.stage(),
-                    TraceSettings.fmtPercentile(b.percentile()), b.below(), b.status(),
-                    b.measuredNanos() == null ? "n/a" : DurationFormat.formatNanos(b.measuredNanos()), b.samples());
-            out.append(PREFIX).append("  ").append(line).append('\n');
+            out.append(PREFIX).append("  ").append(budgetLine(b)).append('\n');
         }
         if (!budgets.isEmpty()) {
-            entries.put("netlat.budgets", budgets.stream().map(b -> b.stage() + " p"
-                    + TraceSettings.fmtPercentile(b.percentile()) + " < " + b.below() + ": " + b.status())
+            entries.put("netlat.budgets", budgets.stream().map(TraceSession::budgetLine)
                     .reduce((a, b) -> a + "; " + b).orElse(""));
         }
         if (file != null) {
@@ -174,6 +221,23 @@ final class TraceSession implements ExtensionContext.Store.CloseableResource {
         System.out.print(out);
         System.out.flush();
         ctx.publishReportEntry(entries);
+    }
+
+    /**
+     * {@code budget SOCKET p99 < 10ms: PASSED (measured 6.05µs over 900 samples)},
+     * {@code budget SOCKET p99 < 10ms: FAILED: 600 events lost (socket table full (netlat.maps.sockets): 600)
+     * (measured 6.05µs over 300 samples)}, {@code …: FAILED: too few samples (400, p99.99 needs 10000) (…)}.
+     */
+    static String budgetLine(TraceReport.Budget b) {
+        String text = b.outcomeText();
+        String head = b.outcome().failed() ? "FAILED" : b.outcome().name();
+        int colon = text.indexOf(':');
+        int comma = text.indexOf(", ");
+        String rest = colon >= 0 && (comma < 0 || colon < comma) ? text.substring(colon) : comma >= 0
+                ? text.substring(comma) : "";
+        return String.format(Locale.ROOT, "budget %s p%s < %s: %s%s (measured %s over %d samples)", b.stage(),
+                TraceSettings.fmtPercentile(b.percentile()), b.below(), head, rest,
+                b.measuredNanos() == null ? "n/a" : DurationFormat.formatNanos(b.measuredNanos()), b.samples());
     }
 
     /** Ends the window if still open and releases the lock; idempotent. */
@@ -190,6 +254,9 @@ final class TraceSession implements ExtensionContext.Store.CloseableResource {
         } finally {
             if (minSamplesFactor != null) {
                 MinSamples.setThreadFactor(null);
+            }
+            if (lostPolicy != null) {
+                LostEvents.setThreadPolicy(null);
             }
             if (hold != null) {
                 hold.release();

@@ -19,10 +19,10 @@ import org.junit.platform.commons.support.AnnotationSupport;
 final class TraceSettings {
 
     /** A validated budget. */
-    record Budget(Stage stage, double percentile, String below, Duration limit) {
+    record Budget(Stage stage, double percentile, String below, Duration limit, boolean allowLostSamples) {
         String describe() {
             return "@LatencyBudget(stage = " + stage + ", percentile = " + fmtPercentile(percentile) + ", below = \""
-                    + below + "\")";
+                    + below + "\"" + (allowLostSamples ? ", allowLostSamples = true" : "") + ")";
         }
     }
 
@@ -49,7 +49,7 @@ final class TraceSettings {
     }
 
     /** The class of the test and, for {@code @Nested} (inner) classes, the classes enclosing it, innermost first. */
-    private static List<Class<?>> classChain(Class<?> testClass) {
+    static List<Class<?>> classChain(Class<?> testClass) {
         List<Class<?>> chain = new ArrayList<>();
         Class<?> c = testClass;
         while (c != null) {
@@ -60,18 +60,29 @@ final class TraceSettings {
         return chain;
     }
 
-    static TraceSettings resolve(ExtensionContext context) {
-        String name = testName(context);
-        Method method = context.getRequiredTestMethod();
-        List<Class<?>> chain = classChain(context.getRequiredTestClass());
-
+    /**
+     * The {@link TraceNetwork} that applies to a test method: the method's (directly or as a meta-annotation), else
+     * the innermost class's of {@code classChain} (test class first, then the classes enclosing a {@code @Nested}
+     * one; inherited from superclasses through {@code @Inherited}). Empty when none has one (e.g. only a
+     * {@link LatencyBudget} or {@code @ExtendWith(NetlatExtension.class)}: traced with the defaults).
+     */
+    static Optional<TraceNetwork> findTraceNetwork(Method method, List<Class<?>> classChain) {
         Optional<TraceNetwork> tn = AnnotationSupport.findAnnotation(method, TraceNetwork.class);
-        for (Class<?> c : chain) {
+        for (Class<?> c : classChain) {
             if (tn.isPresent()) {
                 break;
             }
             tn = AnnotationSupport.findAnnotation(c, TraceNetwork.class);
         }
+        return tn;
+    }
+
+    static TraceSettings resolve(ExtensionContext context) {
+        String name = testName(context);
+        Method method = context.getRequiredTestMethod();
+        List<Class<?>> chain = classChain(context.getRequiredTestClass());
+
+        Optional<TraceNetwork> tn = findTraceNetwork(method, chain);
         Window window = tn.map(TraceNetwork::window).orElse(Window.TEST);
         int[] ports = tn.map(TraceNetwork::ports).orElse(new int[0]);
         for (int p : ports) {
@@ -102,7 +113,7 @@ final class TraceSettings {
             } catch (IllegalArgumentException e) {
                 throw new ExtensionConfigurationException(where + "below " + e.getMessage());
             }
-            budgets.add(new Budget(b.stage(), p, b.below(), limit));
+            budgets.add(new Budget(b.stage(), p, b.below(), limit, b.allowLostSamples()));
         }
         return new TraceSettings(name, window, ports, List.copyOf(budgets));
     }

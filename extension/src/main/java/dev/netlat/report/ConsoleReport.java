@@ -19,7 +19,9 @@ import java.util.Locale;
  *    QDISC           –  not applicable: lo is a noqueue device
  *    …
  *    writes 600 · bytes 112.3 KiB · packets 600 · retransmits 0 · drops 0 · lost 0
- *    budget ✔ SOCKET p99 &lt; 20ms   measured 52.7µs over 600 samples
+ *    budget ✔ SOCKET p99 &lt; 20ms   passed, measured 52.7µs over 600 samples
+ *    budget ✘ SOCKET p99 &lt; 20ms   failed: 600 events lost (socket table full (netlat.maps.sockets): 600) — measured 6.05µs over 300 samples
+ *    budget ✘ TOTAL p99.99 &lt; 1s   failed: too few samples (400, p99.99 needs 10000) — measured 11.3µs over 400 samples
  * </pre>
  */
 public final class ConsoleReport {
@@ -89,14 +91,15 @@ public final class ConsoleReport {
         }
         if (r.budgets() != null) {
             for (TraceReport.Budget b : r.budgets()) {
-                String mark = switch (String.valueOf(b.status())) {
-                    case "PASSED" -> "✔";
-                    case "FAILED" -> "✘";
-                    default -> "·";
+                String mark = switch (b.outcome()) {
+                    case PASSED -> "✔";
+                    case NOT_CHECKED -> "·";
+                    default -> "✘";
                 };
-                sb.append(String.format(Locale.ROOT, "   budget %s %s %s < %s   %s, measured %s over %d samples%n",
-                        mark, b.stage(), percentileName(b.percentile()), b.below(),
-                        String.valueOf(b.status()).toLowerCase(Locale.ROOT).replace('_', ' '),
+                String text = b.outcomeText();
+                sb.append(String.format(Locale.ROOT, "   budget %s %s %s < %s   %s%s measured %s over %d samples%n",
+                        mark, b.stage(), percentileName(b.percentile()), b.below(), text,
+                        text.contains(":") || text.contains(", ") ? " —" : ",",
                         Reports.nanos(b.measuredNanos()), b.samples()));
             }
         }

@@ -169,16 +169,25 @@ public final class HtmlReport {
         }
         h.append("<ul class=\"budgets\">\n");
         for (TraceReport.Budget b : r.budgets()) {
-            String status = String.valueOf(b.status());
-            String cls = switch (status) {
-                case "PASSED" -> "pass";
-                case "FAILED" -> "fail";
-                default -> "skip";
+            dev.netlat.junit.BudgetStatus outcome = b.outcome();
+            String cls = switch (outcome) {
+                case PASSED -> "pass";
+                case NOT_CHECKED -> "skip";
+                default -> "fail";
             };
+            String text = b.outcomeText();
             h.append("<li class=\"budget ").append(cls).append("\"><span class=\"badge\">")
-                    .append(esc(status.replace('_', ' '))).append("</span> <b>").append(esc(b.stage())).append(' ')
+                    .append(esc(outcome.failed() ? "FAILED" : outcome.name().replace('_', ' '))).append("</span> <b>")
+                    .append(esc(b.stage())).append(' ')
                     .append(esc(ConsoleReport.percentileName(b.percentile()))).append(" &lt; ").append(esc(b.below()))
-                    .append("</b> — measured ").append(esc(Reports.nanos(b.measuredNanos()))).append(" over ")
+                    .append("</b>");
+            int colon = text.indexOf(':');
+            int comma = text.indexOf(", ");
+            int cut = colon < 0 ? comma : comma < 0 ? colon : Math.min(colon, comma);
+            if (cut >= 0) {
+                h.append(' ').append(esc(text.substring(cut + 1).trim()));
+            }
+            h.append(" — measured ").append(esc(Reports.nanos(b.measuredNanos()))).append(" over ")
                     .append(b.samples()).append(" samples");
             if (b.message() != null && !b.message().isBlank()) {
                 h.append("<details><summary>message</summary><pre>").append(esc(b.message())).append("</pre></details>");

@@ -35,6 +35,11 @@ final class TestKit {
     }
 
     static EngineExecutionResults run(Class<?> scenario, Map<String, String> base, String... keyValues) {
+        return run(List.of(scenario), base, keyValues);
+    }
+
+    /** Runs several scenario classes in one engine run (e.g. a traced and an untraced class side by side). */
+    static EngineExecutionResults run(List<Class<?>> scenarios, Map<String, String> base, String... keyValues) {
         Map<String, String> params = new LinkedHashMap<>();
         params.put(MARKER, "true");
         // the outer run may carry netlat.unavailable=fail as a system property; scenarios choose explicitly
@@ -45,7 +50,7 @@ final class TestKit {
             params.put(keyValues[i], keyValues[i + 1]);
         }
         return EngineTestKit.engine("junit-jupiter")
-                .selectors(selectClass(scenario))
+                .selectors(scenarios.stream().map(c -> selectClass(c)).toArray(org.junit.platform.engine.DiscoverySelector[]::new))
                 .configurationParameters(params)
                 .execute();
     }
