@@ -69,4 +69,40 @@ class NetworkTraceAssertTest {
         assertThatThrownBy(() -> NetAssertions.assertThat(t.port(8080)).hasNoDrops()).hasMessageContaining("NO_SOCKET=1");
         assertThatCode(() -> NetAssertions.assertThat(t.port(9090)).hasNoDrops()).doesNotThrowAnyException();
     }
+
+    @Test
+    void lostEventsFailPercentilesAndCountersUnlessAccepted() {
+        FakeTrace t = new FakeTrace().with(Stage.SOCKET, FakeTrace.spread(300, 1_000, 9_000));
+        t.packets = 300;
+        t.lostEventsByCause.put("socket table full (netlat.maps.sockets)", 600L);
+        assertThatThrownBy(() -> NetAssertions.assertThat(t).latency(Stage.SOCKET).p99Below(Duration.ofMillis(1)))
+                .hasMessageContaining("but the sample is incomplete: 600 events lost in this trace window, by cause"
+                        + " {socket table full (netlat.maps.sockets)=600}; 300 writes measured")
+                .hasMessageContaining("can hide the tail");
+        assertThatThrownBy(() -> NetAssertions.assertThat(t).hasNoDrops())
+                .hasMessageContaining("the count may be short");
+        assertThatThrownBy(() -> NetAssertions.assertThat(t).hasNoResets())
+                .hasMessageContaining("Expected no TCP resets, and measured 0 sent and 0 received, but the window is"
+                        + " incomplete");
+        // a distribution taken by hand knows its window only when told
+        assertThatCode(() -> NetAssertions.assertThat(t.latency(Stage.SOCKET)).p99Below(Duration.ofMillis(1)))
+                .doesNotThrowAnyException();
+        assertThatThrownBy(() -> NetAssertions.assertThat(t.latency(Stage.SOCKET)).withLostEventsOf(t)
+                .p99Below(Duration.ofMillis(1))).hasMessageContaining("600 events lost");
+        assertThatCode(() -> NetAssertions.assertThat(t).allowingLostEvents().hasNoRetransmits().hasNoDrops()
+                .hasNoResets().latency(Stage.SOCKET).p99Below(Duration.ofMillis(1))).doesNotThrowAnyException();
+        assertThatCode(() -> NetAssertions.assertThat(t.latency(Stage.SOCKET)).withLostEventsOf(t).allowingLostEvents()
+                .p99Below(Duration.ofMillis(1))).doesNotThrowAnyException();
+        LostEvents.setThreadPolicy(LostEvents.Policy.WARN);
+        try {
+            assertThatCode(() -> NetAssertions.assertThat(t).hasNoRetransmits().latency(Stage.SOCKET)
+                    .p99Below(Duration.ofMillis(1))).doesNotThrowAnyException();
+        } finally {
+            LostEvents.setThreadPolicy(null);
+        }
+        // a counter that fails anyway says the count may be short too
+        t.drops("NETFILTER_DROP", 1);
+        assertThatThrownBy(() -> NetAssertions.assertThat(t).hasNoDrops())
+                .hasMessageContaining("measured 1 drop").hasMessageContaining("Note: the count may be short");
+    }
 }
