@@ -41,6 +41,7 @@ public final class NetworkTracer {
         }
         try {
             Engine e = Engine.get();
+            e.idleIfUnused();
             return new Availability(java.util.List.of(), e.unavailableStages(), e.stageHooks(), e.hookPlan());
         } catch (NetlatUnavailableException e) {
             return new Availability(java.util.List.of(e.getMessage()), java.util.Map.of());

@@ -98,6 +98,7 @@ public final class Engine {
 
     private Engine(HookPlan plan) {
         this.plan = plan;
+        idleDetachAfterMillis(); // a bad value is said at load, not when a window closes
         loader = new ProgramLoader(plan);
         maps = new KernelMaps(loader);
         global = loader.global;
@@ -117,6 +118,8 @@ public final class Engine {
                 throw new IllegalStateException("netlat was unloaded");
             }
             if (activeWindows == 0) {
+                idleGeneration++; // a detach scheduled by the last window's end no longer applies
+                loader.attachAll(); // a no-op unless the programs were detached while idle
                 // a new tracing period: stale per-socket state from the last one is reset by the programs, and its
                 // row of begun/completed samples starts at zero before the programs see the new epoch
                 epoch++;
@@ -143,10 +146,78 @@ public final class Engine {
         }
         activeWindows--;
         global.setLong(layout.offset("active"), Math.max(activeWindows, 0));
+        if (activeWindows <= 0) {
+            scheduleIdleDetach();
+        }
         if (portViews) {
             portViewWindows--;
             global.setLong(layout.offset("port_views"), Math.max(portViewWindows, 0));
         }
+    }
+
+    /**
+     * How long the per-packet programs stay attached after the last window closed ({@code netlat.idleDetachAfter},
+     * a duration in ms, default 1000; 0 detaches at once). Re-attaching costs 130-330 us per link here (raw
+     * tracepoint open, ~14 links: 8-14 ms), so back-to-back windows keep them; a JVM that stops tracing pays nothing
+     * after the grace period.
+     */
+    static long idleDetachAfterMillis() {
+        String v = System.getProperty("netlat.idleDetachAfter", "1000").trim();
+        try {
+            long ms = Long.parseLong(v);
+            if (ms >= 0) {
+                return ms;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("netlat.idleDetachAfter must be a whole number of milliseconds >= 0, was '" + v + "'");
+    }
+
+    private long idleGeneration;
+
+    /** Validated at load; read again at each window's end so a test may change it. */
+    private static long idleDetachAfterOrDefault() {
+        try {
+            return idleDetachAfterMillis();
+        } catch (IllegalArgumentException e) {
+            return 1000;
+        }
+    }
+
+    private void scheduleIdleDetach() {
+        long generation = ++idleGeneration;
+        long after = idleDetachAfterOrDefault();
+        if (after == 0) {
+            loader.detachIdle();
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(after);
+            } catch (InterruptedException e) {
+                return;
+            }
+            synchronized (Engine.this) {
+                if (generation == idleGeneration && activeWindows <= 0) {
+                    loader.detachIdle();
+                }
+            }
+        }, "netlat-idle-detach");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Detaches the per-packet programs if no window is open (after a load that opened none, e.g. availability()). */
+    public synchronized void idleIfUnused() {
+        if (activeWindows == 0) {
+            scheduleIdleDetach();
+        }
+    }
+
+    /** Programs attached now: all of them while a window is open, only {@link ProgramLoader#ALWAYS_ATTACHED} else. */
+    public synchronized java.util.Set<String> attachedPrograms() {
+        return loader.attached();
     }
 
     /** Time the first start() spent loading, verifying and attaching. */

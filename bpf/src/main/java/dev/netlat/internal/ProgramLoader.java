@@ -21,7 +21,15 @@ final class ProgramLoader {
     final LibBpf bpf;
     private final Layout layout = Layout.INSTANCE;
     private final Pointer object;
-    private final List<Pointer> links = new ArrayList<>();
+    /** Attached programs' links by program name. */
+    private final Map<String, Pointer> links = new LinkedHashMap<>();
+    /** Loaded programs by name, attached or not. */
+    private final Map<String, Pointer> programs = new LinkedHashMap<>();
+    /**
+     * Programs that stay attached while no window is open: socket state must not outlive its socket (its address
+     * gets reused), and tcp_destroy_sock fires once per socket, not per packet.
+     */
+    static final java.util.Set<String> ALWAYS_ATTACHED = java.util.Set.of("nl_destroy_sock");
     /** Loaded programs by name: their fds, for per-program statistics. */
     final Map<String, Integer> programFds = new LinkedHashMap<>();
     final int portStatsFd;
@@ -164,18 +172,53 @@ final class ProgramLoader {
 
     private void attach() {
         for (Pointer p = bpf.bpf_object__next_program(object, null); p != null; p = bpf.bpf_object__next_program(object, p)) {
-            if (!bpf.bpf_program__autoload(p)) {
+            if (bpf.bpf_program__autoload(p)) {
+                programs.put(bpf.bpf_program__name(p), p);
+                programFds.put(bpf.bpf_program__name(p), bpf.bpf_program__fd(p));
+            }
+        }
+        attachAll();
+    }
+
+    /** Attaches every loaded program not attached yet: a window opens. Returns how many were attached. */
+    synchronized int attachAll() {
+        int n = 0;
+        for (Map.Entry<String, Pointer> e : programs.entrySet()) {
+            if (links.containsKey(e.getKey())) {
                 continue;
             }
-            Pointer link = bpf.bpf_program__attach(p);
+            Pointer link = bpf.bpf_program__attach(e.getValue());
             if (link == null) {
                 int errno = Native.getLastError();
-                throw new ProgramRefused(bpf.bpf_program__name(p), "attaching " + bpf.bpf_program__section_name(p)
+                throw new ProgramRefused(e.getKey(), "attaching " + bpf.bpf_program__section_name(e.getValue())
                         + " failed: " + Libc.INSTANCE.strerror(errno) + " (errno " + errno + ")" + privilegeHint(errno));
             }
-            links.add(link);
-            programFds.put(bpf.bpf_program__name(p), bpf.bpf_program__fd(p));
+            links.put(e.getKey(), link);
+            n++;
         }
+        return n;
+    }
+
+    /**
+     * Detaches the per-packet programs: no window is open, so nothing of this JVM's traffic (or anyone else's) runs
+     * them. The programs and maps stay loaded: the next window re-attaches in a few syscalls.
+     */
+    synchronized void detachIdle() {
+        if (closed) {
+            return;
+        }
+        links.entrySet().removeIf(e -> {
+            if (ALWAYS_ATTACHED.contains(e.getKey())) {
+                return false;
+            }
+            bpf.bpf_link__destroy(e.getValue());
+            return true;
+        });
+    }
+
+    /** Names of the programs attached now. */
+    synchronized java.util.Set<String> attached() {
+        return java.util.Set.copyOf(links.keySet());
     }
 
     private NetlatUnavailableException fail(String what, int err) {
@@ -266,7 +309,7 @@ final class ProgramLoader {
             global.setLong(layout.offset("active"), 0);
             global.setLong(layout.offset("port_views"), 0);
         }
-        for (Pointer l : links) {
+        for (Pointer l : links.values()) {
             bpf.bpf_link__destroy(l);
         }
         links.clear();
