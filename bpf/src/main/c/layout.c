@@ -17,6 +17,7 @@ int main(void)
 	OFF(completed); OFF(sum_ns); OFF(drops_by_reason); OFF(hist); OFF(events);
 	EV(ts_ns); EV(kind); EV(detail); EV(seq); EV(family); EV(lport); EV(rport); EV(saddr); EV(daddr);
 	K(NL_HISTS); K(NL_SLOTS); K(NL_SUB_BITS); K(NL_MAX_EXP); K(NL_COUNTERS); K(NL_LOST_CAUSES); K(NL_DROP_REASONS);
+	printf("knob.settle_at_queue=%zu\n", offsetof(struct nl_knobs, settle_at_queue));
 	printf("knob.target_tgid=%zu\nknob.writes_in_flight=%zu\nknob.packets_in_flight=%zu\nsize.knobs=%zu\n",
 	       offsetof(struct nl_knobs, target_tgid), offsetof(struct nl_knobs, writes_in_flight),
 	       offsetof(struct nl_knobs, packets_in_flight), sizeof(struct nl_knobs));
@@ -33,7 +34,7 @@ int main(void)
 	K(NL_C_RETRANS_FAILED); K(NL_C_DROPS); K(NL_C_RST_SENT); K(NL_C_RST_RECV); K(NL_C_CONN_OPENED);
 	K(NL_C_CONN_CLOSED); K(NL_C_LISTEN_OVERFLOW); K(NL_C_RETRANS_KIND); K(NL_C_INCOMPLETE); K(NL_C_SOCKETS);
 	K(NL_HIST_SOCKET); K(NL_HIST_QDISC); K(NL_HIST_DEVICE); K(NL_HIST_TOTAL); K(NL_HIST_ACK); K(NL_HIST_RTT);
-	K(NL_L_SOCKS_FULL);
+	K(NL_L_SOCKS_FULL); K(NL_L_NO_PACKET); K(NL_L_NO_XMIT); K(NL_L_NO_DONE);
 	K(RK_TIMEOUT); K(RK_FAST); K(RK_TLP); K(RK_SYN); K(RK_SYN_ACK); K(RK_OTHER);
 	K(NL_EV_RETRANSMIT); K(NL_EV_DROP); K(NL_EV_RESET_SENT); K(NL_EV_RESET_RECEIVED); K(NL_EV_LISTEN_OVERFLOW);
 #define LOST(name, index, text) printf("lost.%d=%s\n", index, text);

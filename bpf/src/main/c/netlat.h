@@ -104,7 +104,7 @@ struct nl_knobs {
 	__u32 target_tgid;       /* trace sockets written by this process; 0 = any process */
 	__u32 writes_in_flight;  /* per socket, at most NL_W_SLOTS: writes followed at once */
 	__u32 packets_in_flight; /* per socket, at most NL_P_SLOTS: packets followed at once */
-	__u32 pad;
+	__u32 settle_at_queue;   /* 1 when the ACK hook is not loaded: queue and device-done then resolve samples */
 };
 
 /* Per-socket ring sizes (the most the knobs above may ask for); powers of two. */

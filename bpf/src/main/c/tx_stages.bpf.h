@@ -94,7 +94,14 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	}
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_PKT_RING], 1);
-	/* no settle() here either: SOCKET samples are taken by the next settle (device done, ACK, end of write) */
+	/* no settle() here: SOCKET samples are taken by the next settle (ACK, end of write, state change). Where the
+	 * ACK hook is not loaded (knob set by the loader; otherwise the verifier drops this as dead code), a write whose
+	 * packet leaves after the call returned, and the last packets' stages, would wait for the socket's next write
+	 * or state change: then this hook and device-done settle. */
+	if (knobs.settle_at_queue && pushed) {
+		struct sbuf b = {};
+		settle(s->key, s->lport, s->rport, &b, SETTLE_ROUNDS);
+	}
 	return 0;
 }
 
@@ -185,7 +192,11 @@ static __always_inline void device_done(__u64 skkey, __u32 end)
 	for (int r = 0; more && r < STEP_ROUNDS; r++)
 		more = done_round(skkey, end, now);
 	/* no settle() here: DEVICE/TOTAL samples carry their own times and are taken at the ACK (or the end of the
-	 * next write), which halves the work on this per-packet path */
+	 * next write), which halves the work on this per-packet path; without the ACK hook, see on_dev_queue */
+	if (knobs.settle_at_queue) {
+		struct sbuf b = {};
+		settle(skkey, s->lport, s->rport, &b, SETTLE_ROUNDS);
+	}
 }
 
 static __always_inline int on_netif_rx(struct sk_buff *skb)

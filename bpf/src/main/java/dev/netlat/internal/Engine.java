@@ -35,6 +35,7 @@ public final class Engine {
     private final Pointer global;
     private final Map<Stage, String> unavailableStages;
     private final HookPlan plan;
+    private final java.util.Set<Integer> missingHookCauses;
     private int activeWindows;
     private int portViewWindows;
     private long epoch;
@@ -103,6 +104,7 @@ public final class Engine {
         maps = new KernelMaps(loader);
         global = loader.global;
         unavailableStages = plan.unavailableStages();
+        missingHookCauses = plan.causesOfMissingHooks();
         Runtime.getRuntime().addShutdownHook(new Thread(loader::close, "netlat-unload"));
     }
 
@@ -227,6 +229,14 @@ public final class Engine {
 
     public Map<Stage, String> unavailableStages() {
         return unavailableStages;
+    }
+
+    boolean histAvailable(int hist) {
+        return plan.histAvailable(hist);
+    }
+
+    java.util.Set<Integer> causesOfMissingHooks() {
+        return missingHookCauses;
     }
 
     boolean rttAvailable() {

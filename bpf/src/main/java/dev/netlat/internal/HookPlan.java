@@ -117,6 +117,30 @@ final class HookPlan {
         return out;
     }
 
+    /** Whether samples of a histogram id (stages in Stage order, then RTT) can complete on this kernel. */
+    boolean histAvailable(int hist) {
+        return hist == Counter.HIST_RTT ? rttAvailable() : !unavailableStages().containsKey(Stage.values()[hist]);
+    }
+
+    /**
+     * Lost-sample causes that on this kernel only say a hook is missing (its stages already report unavailable
+     * with the reason), not that anything was lost: e.g. "net_dev_start_xmit of a packet not seen" without that hook.
+     */
+    java.util.Set<Integer> causesOfMissingHooks() {
+        Layout l = Layout.INSTANCE;
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        if (!has("dev_queue")) {
+            out.add(l.get("const.NL_L_NO_PACKET"));
+        }
+        if (!has("start_xmit")) {
+            out.add(l.get("const.NL_L_NO_XMIT"));
+        }
+        if (!has("start_xmit") || !has("netif_rx")) {
+            out.add(l.get("const.NL_L_NO_DONE"));
+        }
+        return out;
+    }
+
     boolean rttAvailable() {
         return RTT_NEEDS.stream().allMatch(this::has);
     }

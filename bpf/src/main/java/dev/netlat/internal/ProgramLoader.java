@@ -106,6 +106,7 @@ final class ProgramLoader {
         ro.setInt(layout.get("knob.target_tgid"), (int) ProcessHandle.current().pid()); // only this JVM's sockets
         ro.setInt(layout.get("knob.writes_in_flight"),
                 intProperty("netlat.maps.writesInFlight", layout.get("const.NL_W_SLOTS")));
+        ro.setInt(layout.get("knob.settle_at_queue"), plan.has("tcp_probe") ? 0 : 1);
         ro.setInt(layout.get("knob.packets_in_flight"),
                 intProperty("netlat.maps.packetsInFlight", layout.get("const.NL_P_SLOTS")));
         setMaxEntries("socks", "netlat.maps.sockets");

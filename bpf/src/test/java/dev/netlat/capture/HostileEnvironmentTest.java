@@ -43,6 +43,7 @@ class HostileEnvironmentTest {
     void aMissingTracepointDisablesOnlyTheStagesThatNeedIt() throws Exception {
         Map<String, String> r = runChild(1, "-Dnetlat.hooks.disable=net_dev_start_xmit");
         assertThat(r.get("stage.QDISC")).startsWith("UNAVAILABLE").contains("net_dev_start_xmit");
+        assertThat(r.get("lost")).as("a missing hook is unavailability, said per stage, not lost samples: " + r).isEqualTo("0");
         assertThat(r.get("stage.DEVICE")).startsWith("UNAVAILABLE");
         assertThat(r.get("stage.TOTAL")).startsWith("UNAVAILABLE");
         assertThat(r.get("stage.SOCKET")).startsWith("AVAILABLE:20:");
@@ -87,6 +88,18 @@ class HostileEnvironmentTest {
             assertThat(r.get("stage." + stage)).as(r.toString()).startsWith("AVAILABLE:20:");
         }
         assertThat(r.get("writes")).isEqualTo("20");
+    }
+
+    @Test
+    void withoutTheAckHookAckIsUnavailableAndNothingIsReportedLost() throws Exception {
+        // ACK samples begin at every write but can never complete: reads must not wait for them
+        Map<String, String> r = runChild(1, "-Dnetlat.hooks.retarget=nl_tcp_probe:netlat_no_such_tracepoint");
+        assertThat(r.get("stage.ACK")).as(r.toString()).startsWith("UNAVAILABLE").contains("tcp_probe");
+        for (String stage : new String[] {"SOCKET", "DEVICE", "TOTAL"}) {
+            assertThat(r.get("stage." + stage)).as(r.toString()).startsWith("AVAILABLE:");
+        }
+        assertThat(r.get("stage.SOCKET")).startsWith("AVAILABLE:20:");
+        assertThat(r.get("lost")).as(r.toString()).isEqualTo("0");
     }
 
     @Test
