@@ -5,6 +5,7 @@
 # (uname -r) and the XML report in RESULTS_DIR/reports; the test tree goes to stdout (the guest's console).
 # TAG: only tests with this JUnit tag ('' = no tag filter). SELECTOR: ConsoleLauncher selectors
 # (--select-package=dev.netlat, --select-class=..., --select-method=...).
+# netlat.matrix=true: tests that size their traffic for a guest under TCG (fewer bytes, never a looser check) do so.
 # netlat.unavailable=skip: a test that aborts because this kernel lacks a stage or feature is an "unavailable (reason)"
 # cell, not a failure; anything else that goes wrong is a failed cell.
 set -euo pipefail
@@ -15,7 +16,7 @@ mkdir -p "$results/reports"
 uname -r > "$results/kernel"
 cd "$repo/extension" # the module's directory, as under Maven (tests may write target/)
 status=0
-java "-Xmx${NETLAT_MATRIX_HEAP:-2g}" -Dnetlat.unavailable=skip -cp "$cp" org.junit.platform.console.ConsoleLauncher \
+java "-Xmx${NETLAT_MATRIX_HEAP:-2g}" -Dnetlat.unavailable=skip -Dnetlat.matrix=true -cp "$cp" org.junit.platform.console.ConsoleLauncher \
   execute --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii \
   --config=netlat.unavailable=skip ${tag:+"--include-tag=$tag"} "$@" --reports-dir="$results/reports" || status=$?
 # 1 = some test failed: the report says which, kernels/Matrix.java reads it. Anything else: the launcher itself failed
