@@ -33,6 +33,10 @@ struct traced {
 	__u16 rport;
 	__u16 family;
 	__u16 listener;
+	/* tcp_sock.total_retrans already counted (or there before the socket was traced): retransmits are counted as
+	 * its growth, so that they are what tcpi_total_retrans counts (see on_retransmit) */
+	__u32 retrans_seen;
+	__u32 pad;
 };
 
 struct {
@@ -65,6 +69,7 @@ static __always_inline struct traced *trace_socket(const struct sock *sk, bool l
 		.rport = bpf_ntohs(sk->__sk_common.skc_dport),
 		.family = sk->__sk_common.skc_family,
 		.listener = listener,
+		.retrans_seen = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans),
 	};
 	if (bpf_map_update_elem(&traced_socks, &key, &v, BPF_NOEXIST) && bpf_map_lookup_elem(&traced_socks, &key) == 0)
 		__sync_fetch_and_add(&G.lost[NL_L_SOCKS_FULL], 1);
@@ -186,5 +191,55 @@ struct {
 	__type(key, struct nl_port_key);
 	__type(value, __u64);
 } port_stats SEC(".maps");
+
+/*
+ * Per CPU, how deep each nesting-guarded hook's primary program is running right now (see netlat.bpf.c: a program
+ * already running on a CPU is skipped by the kernel when its tracepoint fires again there, e.g. from a softirq that
+ * interrupted it; the hook's nested program then runs instead).
+ */
+#define NEST_DEV_QUEUE   0
+#define NEST_START_XMIT  1
+#define NEST_NETIF_RX    2
+#define NEST_CONSUME_SKB 3
+#define NEST_TCP_PROBE   4
+#define NEST_RETRANSMIT  5
+#define NEST_KFREE_SKB   6
+#define NEST_SLOTS       8
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NEST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} nesting SEC(".maps");
+
+static __always_inline __u32 *nest_enter(__u32 slot)
+{
+	__u32 *d = bpf_map_lookup_elem(&nesting, &slot);
+	if (d)
+		(*d)++;
+	return d;
+}
+
+static __always_inline void nest_exit(__u32 *d)
+{
+	if (d)
+		(*d)--;
+}
+
+/* Whether the hook's primary program is running on this CPU below us: then the kernel skipped its run for this event. */
+static __always_inline bool nested_in(__u32 slot)
+{
+	__u32 *d = bpf_map_lookup_elem(&nesting, &slot);
+	if (!d || !*d)
+		return false;
+	__sync_fetch_and_add(&G.counters[NL_C_NESTED], 1);
+	return true;
+}
+
+/* The primary program of a guarded hook: marks itself running on this CPU around the handler. */
+#define PRIMARY(slot, call) ({ __u32 *d_ = nest_enter(slot); int r_ = (call); nest_exit(d_); r_; })
+/* Its nested program, attached after it on the same attach point: runs the handler only when the primary was skipped. */
+#define NESTED(slot, call) (nested_in(slot) ? (call) : 0)
 
 #endif

@@ -42,37 +42,76 @@ int BPF_PROG(nl_send_length_fexit, struct sock *sk, struct msghdr *msg, size_t s
 	return on_write_end(sk, ret);
 }
 
+/*
+ * The kernel skips a program that is already running on this CPU when its tracepoint fires again there
+ * (recursion_misses): a softirq that interrupts nl_tcp_probe in process context (release_sock's backlog) runs
+ * tcp_rcv_established for the next segment, a softirq transmit interrupts nl_dev_queue, a drop interrupts
+ * nl_kfree_skb. Each per-packet hook therefore has a second program on the same attach point, attached after the
+ * first: PRIMARY marks the first running on this CPU, NESTED runs the handler only while it is (the one case the
+ * kernel skipped it) and counts that run, so the loader reports as lost only the misses no nested run made up for.
+ */
+
 /* ---- packet path: the same tracepoints on 6.1, 6.12 and 6.18 ---- */
 
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(nl_dev_queue, struct sk_buff *skb)
 {
-	return on_dev_queue(skb);
+	return PRIMARY(NEST_DEV_QUEUE, on_dev_queue(skb));
+}
+
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(nl_dev_queue_nested, struct sk_buff *skb)
+{
+	return NESTED(NEST_DEV_QUEUE, on_dev_queue(skb));
 }
 
 SEC("tp_btf/net_dev_start_xmit")
 int BPF_PROG(nl_start_xmit, struct sk_buff *skb, struct net_device *dev)
 {
-	return on_start_xmit(skb, dev);
+	return PRIMARY(NEST_START_XMIT, on_start_xmit(skb, dev));
+}
+
+SEC("tp_btf/net_dev_start_xmit")
+int BPF_PROG(nl_start_xmit_nested, struct sk_buff *skb, struct net_device *dev)
+{
+	return NESTED(NEST_START_XMIT, on_start_xmit(skb, dev));
 }
 
 SEC("tp_btf/netif_rx")
 int BPF_PROG(nl_netif_rx, struct sk_buff *skb)
 {
-	return on_netif_rx(skb);
+	return PRIMARY(NEST_NETIF_RX, on_netif_rx(skb));
+}
+
+SEC("tp_btf/netif_rx")
+int BPF_PROG(nl_netif_rx_nested, struct sk_buff *skb)
+{
+	return NESTED(NEST_NETIF_RX, on_netif_rx(skb));
 }
 
 /* 6.3 added a second argument (location), unused here: one program fits both signatures. */
 SEC("tp_btf/consume_skb")
 int BPF_PROG(nl_consume_skb, struct sk_buff *skb)
 {
-	return on_consume_skb(skb);
+	return PRIMARY(NEST_CONSUME_SKB, on_consume_skb(skb));
+}
+
+SEC("tp_btf/consume_skb")
+int BPF_PROG(nl_consume_skb_nested, struct sk_buff *skb)
+{
+	return NESTED(NEST_CONSUME_SKB, on_consume_skb(skb));
 }
 
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(nl_tcp_probe, struct sock *sk, struct sk_buff *skb)
 {
-	return on_tcp_probe(sk, skb);
+	return PRIMARY(NEST_TCP_PROBE, on_tcp_probe(sk, skb));
+}
+
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(nl_tcp_probe_nested, struct sock *sk, struct sk_buff *skb)
+{
+	return NESTED(NEST_TCP_PROBE, on_tcp_probe(sk, skb));
 }
 
 /* ---- retransmits: 6.18 adds `err` (the tracepoint then fires for failed attempts too); 6.1 and 6.12 fire only on
@@ -81,13 +120,25 @@ int BPF_PROG(nl_tcp_probe, struct sock *sk, struct sk_buff *skb)
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(nl_retransmit, const struct sock *sk, const struct sk_buff *skb, int err)
 {
-	return on_retransmit(sk, skb, err);
+	return PRIMARY(NEST_RETRANSMIT, on_retransmit(sk, skb, err));
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(nl_retransmit_nested, const struct sock *sk, const struct sk_buff *skb, int err)
+{
+	return NESTED(NEST_RETRANSMIT, on_retransmit(sk, skb, err));
 }
 
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(nl_retransmit_noerr, const struct sock *sk, const struct sk_buff *skb)
 {
-	return on_retransmit(sk, skb, 0);
+	return PRIMARY(NEST_RETRANSMIT, on_retransmit(sk, skb, 0));
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(nl_retransmit_noerr_nested, const struct sock *sk, const struct sk_buff *skb)
+{
+	return NESTED(NEST_RETRANSMIT, on_retransmit(sk, skb, 0));
 }
 
 SEC("tp_btf/tcp_retransmit_synack")
@@ -102,13 +153,25 @@ int BPF_PROG(nl_retransmit_synack, const struct sock *sk, const void *req)
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(nl_kfree_skb, struct sk_buff *skb, void *location, int reason, struct sock *rx_sk)
 {
-	return on_kfree_skb(skb, reason, rx_sk);
+	return PRIMARY(NEST_KFREE_SKB, on_kfree_skb(skb, reason, rx_sk));
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(nl_kfree_skb_nested, struct sk_buff *skb, void *location, int reason, struct sock *rx_sk)
+{
+	return NESTED(NEST_KFREE_SKB, on_kfree_skb(skb, reason, rx_sk));
 }
 
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(nl_kfree_skb_norxsk, struct sk_buff *skb, void *location, int reason)
 {
-	return on_kfree_skb(skb, reason, 0);
+	return PRIMARY(NEST_KFREE_SKB, on_kfree_skb(skb, reason, 0));
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(nl_kfree_skb_norxsk_nested, struct sk_buff *skb, void *location, int reason)
+{
+	return NESTED(NEST_KFREE_SKB, on_kfree_skb(skb, reason, 0));
 }
 
 /* ---- resets: 6.12 and 6.18 pass the reason; 6.1 does not ---- */

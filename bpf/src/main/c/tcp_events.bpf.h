@@ -35,34 +35,37 @@ static __always_inline __u32 retransmit_kind(const struct sock *sk)
 	return RK_OTHER;
 }
 
-static __always_inline __u32 gso_segs(const struct sk_buff *skb)
-{
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	unsigned int end = BPF_CORE_READ(skb, end);
-	struct skb_shared_info *shinfo = (struct skb_shared_info *)(head + end);
-	__u16 segs = BPF_CORE_READ(shinfo, gso_segs);
-	return segs ? segs : 1;
-}
-
-/* A retransmit attempt; err != 0 for a failed one (the kernel's counters count only err == 0). */
+/*
+ * A retransmit attempt; err != 0 for a failed one. What is counted is what tcpi_total_retrans counts:
+ * __tcp_retransmit_skb adds tcp_skb_pcount() to tp->total_retrans (and TcpRetransSegs) *before* it hands the skb to
+ * tcp_transmit_skb, so an attempt whose transmission then fails counts there too: most often the local qdisc dropped
+ * it (err = NET_XMIT_DROP = 1, e.g. a full tbf), also -ENOBUFS or a local netfilter drop (-EPERM). Attempts that give
+ * up earlier (-EBUSY: still in the host queue, -EAGAIN, -ENOMEM, ...) count nowhere. Since the tracepoint fires after
+ * the addition, the growth of total_retrans since the last event of the socket is exactly the segments the kernel
+ * counted, whatever err says (on kernels whose tracepoint fires only for err == 0, a failed attempt is picked up by the
+ * next successful one). The socket lock serializes retransmits of one socket, so `retrans_seen` needs no atomics.
+ */
 static __always_inline int on_retransmit(const struct sock *sk, const struct sk_buff *skb, int err)
 {
-	if (!G.active)
-		return 0;
 	struct traced *t = traced_of(sk);
 	if (!t)
 		return 0;
-	__u16 lport = t->lport, rport = t->rport;
-	if (err) {
-		count(lport, rport, NL_C_RETRANS_FAILED, 1);
+	__u32 total = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
+	__u32 segs = total - t->retrans_seen;
+	t->retrans_seen = total; /* also while no window is open: a later window counts only its own */
+	if (!G.active)
 		return 0;
-	}
+	__u16 lport = t->lport, rport = t->rport;
+	if (err)
+		count(lport, rport, NL_C_RETRANS_FAILED, 1);
+	if (segs == 0 || segs > 0xffff)
+		return 0; /* nothing counted by the kernel (an attempt that gave up early), or a baseline from before a
+			   * reuse of the socket (tcp_disconnect zeroes total_retrans) */
 	/* the skb is the write-queue original: its headers are built on a clone, but skb->cb still holds
 	 * struct tcp_skb_cb { seq, end_seq, ... } and skb->len is the payload */
 	__u32 seq = 0;
 	bpf_probe_read_kernel(&seq, sizeof(seq), (char *)skb + bpf_core_field_offset(struct sk_buff, cb));
 	long payload = BPF_CORE_READ(skb, len);
-	__u32 segs = gso_segs(skb);
 	__u32 kind = retransmit_kind(sk);
 	count(lport, rport, NL_C_RETRANS, segs);
 	count(lport, rport, NL_C_RETRANS_KIND + kind, segs);

@@ -24,6 +24,8 @@ final class Counter {
     static final int RETRANS_KIND = L.get("const.NL_C_RETRANS_KIND");
     static final int INCOMPLETE = L.get("const.NL_C_INCOMPLETE");
     static final int SOCKETS = L.get("const.NL_C_SOCKETS");
+    /** Runs of nested-hook programs, each making up for one recursion miss of its primary. */
+    static final int NESTED = L.get("const.NL_C_NESTED");
 
     /** Words for each G.lost cause, by index; null entries are unused. */
     static final String[] LOST_CAUSES = lostCauses();

@@ -217,7 +217,7 @@ public final class Engine {
         }
     }
 
-    /** Programs attached now: all of them while a window is open, only {@link ProgramLoader#ALWAYS_ATTACHED} else. */
+    /** Programs attached now: all of them while a window is open, only those of {@link ProgramLoader#ALWAYS_ATTACHED_HOOKS} else. */
     public synchronized java.util.Set<String> attachedPrograms() {
         return loader.attached();
     }
@@ -318,6 +318,8 @@ public final class Engine {
         for (long[] s : maps.programStats().values()) {
             misses += s[2];
         }
+        // runs of the nested programs made up for that many misses of their primaries (netlat.bpf.c)
+        misses -= global.getLong(layout.offset("counters") + 8L * Counter.NESTED);
         return new Snapshot(mono,
                 global.getLongArray(layout.offset("counters"), layout.get("const.NL_COUNTERS")),
                 global.getLongArray(layout.offset("lost"), layout.get("const.NL_LOST_CAUSES")),

@@ -26,10 +26,21 @@ final class ProgramLoader {
     /** Loaded programs by name, attached or not. */
     private final Map<String, Pointer> programs = new LinkedHashMap<>();
     /**
-     * Programs that stay attached while no window is open: socket state must not outlive its socket (its address
-     * gets reused), and tcp_destroy_sock fires once per socket, not per packet.
+     * Hooks whose programs stay attached while no window is open: socket state must not outlive its socket (its
+     * address gets reused), and retransmits are counted as the growth of the socket's own total_retrans, so every
+     * retransmit must be seen to keep the baseline. Neither fires per packet.
      */
-    static final java.util.Set<String> ALWAYS_ATTACHED = java.util.Set.of("nl_destroy_sock");
+    static final java.util.Set<String> ALWAYS_ATTACHED_HOOKS = java.util.Set.of("destroy_sock", "retransmit", "retransmit_nested");
+
+    private static boolean alwaysAttached(String program) {
+        return HookVariant.table(Layout.INSTANCE).stream()
+                .anyMatch(v -> v.program().equals(program) && ALWAYS_ATTACHED_HOOKS.contains(v.hook()));
+    }
+
+    /** Nested programs must come after their primary on the attach point: the tracepoint calls them in that order. */
+    private static boolean isNested(String program) {
+        return program.endsWith("_nested");
+    }
     /** Loaded programs by name: their fds, for per-program statistics. */
     final Map<String, Integer> programFds = new LinkedHashMap<>();
     final int portStatsFd;
@@ -184,7 +195,9 @@ final class ProgramLoader {
     /** Attaches every loaded program not attached yet: a window opens. Returns how many were attached. */
     synchronized int attachAll() {
         int n = 0;
-        for (Map.Entry<String, Pointer> e : programs.entrySet()) {
+        List<Map.Entry<String, Pointer>> order = new ArrayList<>(programs.entrySet());
+        order.sort(java.util.Comparator.comparing(e -> isNested(e.getKey()))); // stable: primaries first
+        for (Map.Entry<String, Pointer> e : order) {
             if (links.containsKey(e.getKey())) {
                 continue;
             }
@@ -209,7 +222,7 @@ final class ProgramLoader {
             return;
         }
         links.entrySet().removeIf(e -> {
-            if (ALWAYS_ATTACHED.contains(e.getKey())) {
+            if (alwaysAttached(e.getKey())) {
                 return false;
             }
             bpf.bpf_link__destroy(e.getValue());
