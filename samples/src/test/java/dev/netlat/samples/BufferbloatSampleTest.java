@@ -117,7 +117,13 @@ class BufferbloatSampleTest {
         LatencyDistribution qdisc = trace.latency(Stage.QDISC);
         // The budget that held on the idle link fails now. Asserting on the failure keeps the sample green and
         // shows the message a real test would fail with:
-        assertThatThrownBy(() -> assertThat(qdisc).p99Below(Duration.ofMillis(5)))
+        // (allowingLostEvents: on a tbf-shaped link the engine occasionally misses a packet's start_xmit, 1-3 samples
+        // in a window, counted in lostEvents() and printed below; this sample shows the latency message, and the
+        // default, a budget failing on lost samples, would show that one instead)
+        if (trace.lostEvents() > 0) {
+            System.out.println("Lost samples in this window: " + trace.lostEventsByCause());
+        }
+        assertThatThrownBy(() -> assertThat(qdisc).allowingLostEvents().p99Below(Duration.ofMillis(5)))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("Expected QDISC p99 below 5.00ms, but it was")
                 .hasMessageContaining("Why it matters: QDISC is the time packets wait in the device's"
@@ -131,7 +137,7 @@ class BufferbloatSampleTest {
         System.out.println("Median request time behind a queue: " + median.toNanos() / 1000 + "µs; QDISC p50 "
                 + qdisc.p50().toNanos() / 1000 + "µs");
         assertThat(median).isGreaterThan(Duration.ofMillis(5));
-        HttpClientSampleTest.assertNothingLost(trace);
+        HttpClientSampleTest.assertNothingLost(trace, true);
     }
 
     /**
