@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.netlat;
 
 /** Tracing cannot run here; the message says what is missing and how to get it. */

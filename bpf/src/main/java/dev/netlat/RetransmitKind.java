@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.netlat;
 
 /** Why TCP retransmitted a segment, as far as the kernel state at {@code tcp:tcp_retransmit_skb} tells. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.netlat.internal;
 
 /** struct nl_port_key {u16 lport, rport, kind, bucket}, packed little-endian into a long as the kernel stores it. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.netlat.junit;
 
 import java.util.concurrent.ForkJoinPool;

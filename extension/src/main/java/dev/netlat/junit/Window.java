@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.netlat.junit;
 
 /** What part of a test the trace window covers. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.netlat.lab;
 
 /** Where a {@link NetworkLab}'s nftables drop rule sits, for traffic from the host to the namespace. */

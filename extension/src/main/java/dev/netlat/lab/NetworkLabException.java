@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.netlat.lab;
 
 /** Setting up, inspecting or removing a {@link NetworkLab} failed; the message carries the tool's own error output. */

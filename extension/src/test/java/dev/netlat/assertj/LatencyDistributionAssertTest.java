@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.netlat.assertj;
 
 import static dev.netlat.junit.FakeTrace.spread;
