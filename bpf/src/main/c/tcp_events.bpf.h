@@ -88,21 +88,90 @@ static __always_inline int on_retransmit_synack(const struct sock *sk)
 	return 0;
 }
 
+/*
+ * Listen overflows: what TcpExtListenOverflows counts, per listener. The kernel counts one wherever it finds the
+ * accept queue full (sk_acceptq_is_full), and tcp_listendrop() adds one to the listener's sk_drops there too:
+ *  - for a SYN, in tcp_conn_request() (tcp_v4_rcv -> tcp_v4_do_rcv -> tcp_rcv_state_process, TCP_LISTEN). The SYN is
+ *    then freed with consume_skb(), not kfree_skb(), on every kernel (6.18 included): no drop reason, no tracepoint
+ *    that names the listener. These are counted at the listener's close only, from its sk_drops.
+ *  - for the handshake's final ACK, in tcp_v4/v6_syn_recv_sock(), called from tcp_check_req() (tcp_v4_rcv, socket
+ *    looked up in TCP_NEW_SYN_RECV, then sk = req->rsk_listener). Since 6.15 tcp_check_req() names it
+ *    SKB_DROP_REASON_TCP_LISTEN_OVERFLOW, and tcp_v4_rcv frees the ACK through discard_and_relse with
+ *    sk_skb_reason_drop(listener, skb, reason): the kfree_skb tracepoint has skb->sk == NULL and rx_sk == the
+ *    listener (state TCP_LISTEN). These are counted live, one each. Kernels without the reason (6.1, 6.12: the
+ *    loader leaves the knob 0, and the verifier drops this code) free the same ACK as NOT_SPECIFIED.
+ * sk_drops moves by more than the overflows: each ACK overflow adds 1 (tcp_listendrop) + max(1, gso_segs)
+ * (discard_and_relse's sk_drops_skbadd); ACKs held back by TCP_DEFER_ACCEPT and other packets of the listener
+ * freed through discard_and_relse add theirs. listen_seen keeps, per listener, its sk_drops at listen() plus what the
+ * live-counted overflows added, so that at close only the rest is counted (no overflow twice).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);   /* struct sock * of a traced listener */
+	__type(value, __u64); /* its sk_drops already accounted for */
+} listen_seen SEC(".maps");
+
+static __always_inline void listen_seen_add(const struct sock *sk, __u64 n)
+{
+	__u64 key = (__u64)sk;
+	__u64 *v = bpf_map_lookup_elem(&listen_seen, &key);
+	if (!v) {
+		/* evicted, or traced before this object: what it had at listen() is unknown, take it as 0 */
+		__u64 zero = 0;
+		bpf_map_update_elem(&listen_seen, &key, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&listen_seen, &key);
+		if (!v)
+			return;
+	}
+	__sync_fetch_and_add(v, n);
+}
+
+/* What one live-counted ACK overflow added to the listener's sk_drops. */
+static __always_inline __u64 listen_overflow_drops(const struct sk_buff *skb)
+{
+	struct skb_shared_info *sh = (struct skb_shared_info *)(skb->head + skb->end);
+	__u16 segs = BPF_CORE_READ(sh, gso_segs);
+	return 1 + (segs > 1 ? segs : 1);
+}
+
+/* A listen overflow in kfree_skb (knob set: this kernel has the reason). Kept also while no window is open: the
+ * close-time rest must not count it again. */
+static __always_inline struct traced *listen_overflow(const struct sk_buff *skb, struct sock *sk)
+{
+	struct traced *t = sk ? traced_of(sk) : 0;
+	if (!t || !t->listener)
+		return 0;
+	listen_seen_add(sk, listen_overflow_drops(skb));
+	return t;
+}
+
 /* Drops of packets of traced sockets: transmit side (skb->sk) or receive side (rx_sk, the socket it was for). */
 static __always_inline int on_kfree_skb(struct sk_buff *skb, int reason, struct sock *rx_sk)
 {
-	if (!G.active)
+	bool overflow = knobs.listen_overflow_reason && reason == (int)knobs.listen_overflow_reason;
+	if (!G.active) {
+		if (overflow)
+			listen_overflow(skb, rx_sk ? rx_sk : skb->sk);
 		return 0;
+	}
 	if (G.txskb_inflight) {
 		/* a driver dropped an skb handed to it: it never completes */
 		__u32 ignored;
 		take_txskb(skb, &ignored);
 	}
-	struct sock *sk = skb->sk;
-	struct traced *t = sk ? traced_of(sk) : 0;
-	if (!t && rx_sk) {
-		sk = rx_sk;
-		t = traced_of(sk);
+	struct sock *sk;
+	struct traced *t;
+	if (overflow) {
+		sk = rx_sk ? rx_sk : skb->sk;
+		t = listen_overflow(skb, sk);
+	} else {
+		sk = skb->sk;
+		t = sk ? traced_of(sk) : 0;
+		if (!t && rx_sk) {
+			sk = rx_sk;
+			t = traced_of(sk);
+		}
 	}
 	if (!t)
 		return 0;
@@ -113,6 +182,12 @@ static __always_inline int on_kfree_skb(struct sk_buff *skb, int reason, struct 
 	__u32 seq = 0, end = 0, ack = 0;
 	__u8 fl = 0;
 	tcp_header(skb, &seq, &end, &fl, &ack);
+	if (overflow) {
+		/* still a drop (drops(), dropsByReason TCP_LISTEN_OVERFLOW), and one listen overflow; one event for it */
+		count(t->lport, t->rport, NL_C_LISTEN_OVERFLOW, 1);
+		push_event(sk, NL_EV_LISTEN_OVERFLOW, 1, seq);
+		return 0;
+	}
 	push_event(sk, NL_EV_DROP, reason, seq);
 	return 0;
 }
@@ -141,13 +216,35 @@ static __always_inline int on_receive_reset(struct sock *sk)
 	return 0;
 }
 
+/* A traced listener's close: what its sk_drops has beyond what listen_seen accounted for (see listen_overflow). */
+static __always_inline __s64 listen_rest(const struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	__u64 *v = bpf_map_lookup_elem(&listen_seen, &key);
+	__u64 seen = v ? *v : 0;
+	bpf_map_delete_elem(&listen_seen, &key);
+	return (__s64)(__u32)BPF_CORE_READ(sk, sk_drops.counter) - (__s64)seen;
+}
+
 /* connect() and listen() put a socket in scope (process context); ESTABLISHED and CLOSE are counted. */
 static __always_inline int on_set_state(const struct sock *sk, int oldstate, int newstate)
 {
-	if (!G.active || sk->sk_protocol != IPPROTO_TCP)
+	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
+	if (!G.active) {
+		if (oldstate == TCP_LISTEN) {
+			__u64 key = (__u64)sk;
+			bpf_map_delete_elem(&listen_seen, &key);
+		}
+		return 0;
+	}
 	struct traced *t;
 	if ((newstate == TCP_SYN_SENT || newstate == TCP_LISTEN) && in_scope()) {
+		if (newstate == TCP_LISTEN) {
+			/* sk_drops survives a close and a new listen() of the same socket: start from what it has */
+			__u64 key = (__u64)sk, have = (__u32)BPF_CORE_READ(sk, sk_drops.counter);
+			bpf_map_update_elem(&listen_seen, &key, &have, BPF_ANY);
+		}
 		trace_socket(sk, newstate == TCP_LISTEN);
 		return 0;
 	}
@@ -162,12 +259,12 @@ static __always_inline int on_set_state(const struct sock *sk, int oldstate, int
 	} else {
 		ack_from_snd_una(sk);
 		if (newstate == TCP_CLOSE && oldstate == TCP_LISTEN) {
-			/* a listener counts every SYN or final ACK dropped for a full accept queue in sk_drops
-			 * (tcp_listendrop); there is no tracepoint where it happens, so the total is taken at close */
-			int drops = BPF_CORE_READ(sk, sk_drops.counter);
-			if (drops > 0) {
-				count(t->lport, t->rport, NL_C_LISTEN_OVERFLOW, drops);
-				push_event(sk, NL_EV_LISTEN_OVERFLOW, drops, 0);
+			/* the listen overflows no tracepoint showed (SYNs; ACKs on kernels without the drop reason) are in
+			 * sk_drops (tcp_listendrop): the rest beyond what was counted live is taken at close */
+			__s64 rest = listen_rest(sk);
+			if (rest > 0) {
+				count(t->lport, t->rport, NL_C_LISTEN_OVERFLOW, rest);
+				push_event(sk, NL_EV_LISTEN_OVERFLOW, rest, 0);
 			}
 		} else if (newstate == TCP_CLOSE) {
 			count(t->lport, t->rport, NL_C_CONN_CLOSED, 1);

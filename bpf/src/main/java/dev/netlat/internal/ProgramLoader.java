@@ -118,6 +118,7 @@ final class ProgramLoader {
         ro.setInt(layout.get("knob.writes_in_flight"),
                 intProperty("netlat.maps.writesInFlight", layout.get("const.NL_W_SLOTS")));
         ro.setInt(layout.get("knob.settle_at_queue"), plan.has("tcp_probe") ? 0 : 1);
+        ro.setInt(layout.get("knob.listen_overflow_reason"), EnvironmentCheck.kernelFacts(bpf).dropReasons().entrySet().stream().filter(e -> "TCP_LISTEN_OVERFLOW".equals(e.getValue())).mapToInt(Map.Entry::getKey).findFirst().orElse(0)); // 0: kernel lacks it
         ro.setInt(layout.get("knob.packets_in_flight"),
                 intProperty("netlat.maps.packetsInFlight", layout.get("const.NL_P_SLOTS")));
         setMaxEntries("socks", "netlat.maps.sockets");

@@ -210,6 +210,123 @@ class TcpEventsTest {
         assertThat(trace.retransmitsByKind().get(dev.netlat.RetransmitKind.SYN)).as("clients retried their SYNs").isPositive();
     }
 
+    /** libc for a listener Java cannot make: TCP_DEFER_ACCEPT has no Java socket option. */
+    interface Sys extends com.sun.jna.Library {
+        Sys I = com.sun.jna.Native.load("c", Sys.class);
+        int IPPROTO_TCP = 6;
+        int TCP_DEFER_ACCEPT = 9;
+
+        int socket(int domain, int type, int protocol) throws com.sun.jna.LastErrorException;
+
+        int setsockopt(int fd, int level, int name, int[] value, int len) throws com.sun.jna.LastErrorException;
+
+        int bind(int fd, byte[] addr, int len) throws com.sun.jna.LastErrorException;
+
+        int listen(int fd, int backlog) throws com.sun.jna.LastErrorException;
+
+        int getsockname(int fd, byte[] addr, int[] len) throws com.sun.jna.LastErrorException;
+
+        int close(int fd);
+    }
+
+    /** Whether the running kernel names the accept-queue overflow of a handshake's final ACK (6.15 and later). */
+    static boolean kernelHasListenOverflowReason() throws IOException {
+        byte[] btf = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/sys/kernel/btf/vmlinux"));
+        byte[] name = "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        outer:
+        for (int i = 0; i + name.length <= btf.length; i++) {
+            for (int j = 0; j < name.length; j++) {
+                if (btf[i + j] != name[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * The exact-counts issue: listenOverflows() counted while the listener stays open. Overflows of the handshake's
+     * final ACK are dropped with SKB_DROP_REASON_TCP_LISTEN_OVERFLOW (the listener as kfree_skb's rx_sk) and counted
+     * as they happen; overflowed SYNs are not (consume_skb, no reason: they are counted at the listener's close), so
+     * this listener only ever overflows on ACKs: with TCP_DEFER_ACCEPT, a connection becomes a child only when its
+     * first data arrives, so every SYN finds room and the data-carrying ACKs of the second group find the queue full.
+     * 20 rounds, each read while its listener is open, each equal to the nstat delta.
+     */
+    @Test
+    void openListenerCountsAckOverflowsLiveLikeNstat() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kernelHasListenOverflowReason(),
+                "this kernel has no SKB_DROP_REASON_TCP_LISTEN_OVERFLOW: overflows count at the listener's close");
+        int backlog = 4; // the accept queue holds backlog + 1
+        int rounds = 20;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        int done = 0;
+        for (int round = 0; round < rounds && System.nanoTime() < deadline; round++) {
+            long before = nstat("TcpExtListenOverflows");
+            NetworkTrace trace;
+            int fd = -1;
+            java.util.List<Socket> clients = new java.util.ArrayList<>();
+            try {
+                try (NetworkTrace t = NetworkTracer.start()) {
+                    trace = t;
+                    fd = Sys.I.socket(2 /* AF_INET */, 1 /* SOCK_STREAM */, 0);
+                    Sys.I.setsockopt(fd, Sys.IPPROTO_TCP, Sys.TCP_DEFER_ACCEPT, new int[] {1}, 4);
+                    byte[] sin = {2, 0, 0, 0, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}; // 127.0.0.1, port 0
+                    Sys.I.bind(fd, sin, sin.length);
+                    Sys.I.listen(fd, backlog); // in the window: the listener is traced
+                    Sys.I.getsockname(fd, sin, new int[] {sin.length});
+                    InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                            ((sin[2] & 0xff) << 8) | (sin[3] & 0xff));
+                    // first group: `backlog` children, the queue one short of full
+                    for (int i = 0; i < backlog; i++) {
+                        Socket c = new Socket();
+                        clients.add(c);
+                        c.connect(at, 2000);
+                        c.getOutputStream().write(1);
+                    }
+                    Thread.sleep(100);
+                    // second group: every SYN finds room (no child is made before data), then the first data fills
+                    // the queue and the others' ACKs overflow, again at each client retransmission
+                    java.util.List<Socket> second = new java.util.ArrayList<>();
+                    for (int i = 0; i < backlog; i++) {
+                        Socket c = new Socket();
+                        clients.add(c);
+                        second.add(c);
+                        c.connect(at, 2000);
+                    }
+                    for (Socket c : second) {
+                        c.getOutputStream().write(1);
+                    }
+                    Thread.sleep(300);
+                    // the clients reset (their RST ends the listener's request socks): no overflow after this
+                    for (Socket c : clients) {
+                        c.setSoLinger(true, 0);
+                        c.close();
+                    }
+                    Thread.sleep(50);
+                }
+                long overflows = nstat("TcpExtListenOverflows") - before;
+                // read while the listener is still open
+                System.out.printf("round %d: listen overflows nstat %d, netlat %d, TCP_LISTEN_OVERFLOW drops %s%n", round,
+                        overflows, trace.listenOverflows(), trace.dropsByReason().get("TCP_LISTEN_OVERFLOW"));
+                assertThat(overflows).as("round %d: the ACKs overflowed", round).isPositive();
+                assertThat(trace.listenOverflows()).as("round %d: listenOverflows() of the open listener against nstat", round)
+                        .isEqualTo(overflows);
+                assertThat(trace.dropsByReason()).containsEntry("TCP_LISTEN_OVERFLOW", overflows);
+                assertThat(trace.events()).anySatisfy(e -> assertThat(e.kind().name()).isEqualTo("LISTEN_OVERFLOW"));
+                done++;
+            } finally {
+                for (Socket c : clients) {
+                    c.close();
+                }
+                if (fd >= 0) {
+                    Sys.I.close(fd);
+                }
+            }
+        }
+        assertThat(done).as("rounds within 90 s").isEqualTo(rounds);
+    }
+
     static long nstat(String name) throws Exception {
         Process p = new ProcessBuilder("nstat", "-az", name).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
