@@ -76,6 +76,8 @@ public final class Engine {
         } catch (NetlatUnavailableException e) {
             failure = e;
             throw e;
+        } catch (IllegalArgumentException e) {
+            throw e; // a bad netlat.* value is a configuration error to fix, never "tracing unavailable"; not cached
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             failure = new NetlatUnavailableException("netlat could not load its kernel programs: " + e.getMessage(), e);
             throw failure;

@@ -145,6 +145,9 @@ class HostileEnvironmentTest {
 
     @Test
     void badMapSizesAreRejectedWithTheValidRange() throws Exception {
-        assertThat(childOutput("-Dnetlat.maps.sockets=lots")).contains("netlat.maps.sockets must be a whole number of entries, was 'lots'");
+        String out = childOutput("-Dnetlat.maps.sockets=lots");
+        assertThat(out).contains("netlat.maps.sockets must be a whole number of entries, was 'lots'");
+        assertThat(out).as("a configuration error, not 'tracing unavailable'").contains("IllegalArgumentException")
+                .doesNotContain("NetlatUnavailableException");
     }
 }

@@ -157,8 +157,14 @@ public class NetlatExtension implements BeforeEachCallback, BeforeTestExecutionC
             return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("factory:" + factoryClass.get(),
                     k -> loadFactory(factoryClass.get()), Function.class);
         }
-        Availability availability = context.getRoot().getStore(NAMESPACE)
-                .getOrComputeIfAbsent("availability", k -> checkAvailability(), Availability.class);
+        unavailablePolicy(context); // a bad value is said now, not only once tracing turns out to be unavailable
+        Availability availability;
+        try {
+            availability = context.getRoot().getStore(NAMESPACE)
+                    .getOrComputeIfAbsent("availability", k -> checkAvailability(), Availability.class);
+        } catch (IllegalArgumentException e) {
+            throw new ExtensionConfigurationException(e.getMessage(), e);
+        }
         if (!availability.isAvailable()) {
             throw unavailable(context, settings, availability.reason(), null);
         }
@@ -167,6 +173,8 @@ public class NetlatExtension implements BeforeEachCallback, BeforeTestExecutionC
                 return NetworkTracer.start(options);
             } catch (NetlatUnavailableException e) {
                 throw unavailable(context, settings, e.getMessage(), e);
+            } catch (IllegalArgumentException e) {
+                throw new ExtensionConfigurationException(e.getMessage(), e);
             }
         };
     }
@@ -174,6 +182,8 @@ public class NetlatExtension implements BeforeEachCallback, BeforeTestExecutionC
     private static Availability checkAvailability() {
         try {
             return NetworkTracer.availability();
+        } catch (IllegalArgumentException e) {
+            throw e; // a configuration error (e.g. netlat.maps.sockets=abc), not unavailability
         } catch (RuntimeException | LinkageError e) {
             return new Availability(List.of("the availability check failed: " + e), Map.of());
         }
@@ -193,9 +203,19 @@ public class NetlatExtension implements BeforeEachCallback, BeforeTestExecutionC
         }
     }
 
+    /** {@code netlat.unavailable}, validated. */
+    static String unavailablePolicy(ExtensionContext context) {
+        String policy = NetlatConfig.get(context, NetlatConfig.UNAVAILABLE).orElse("skip").toLowerCase(Locale.ROOT);
+        if (!policy.equals("skip") && !policy.equals("fail")) {
+            throw new ExtensionConfigurationException(NetlatConfig.UNAVAILABLE + " must be 'skip' or 'fail', was '"
+                    + policy + "'");
+        }
+        return policy;
+    }
+
     /** The exception for "tracing cannot run", following {@code netlat.unavailable}. */
     static RuntimeException unavailable(ExtensionContext context, TraceSettings settings, String reason, Throwable cause) {
-        String policy = NetlatConfig.get(context, NetlatConfig.UNAVAILABLE).orElse("skip").toLowerCase(Locale.ROOT);
+        String policy = unavailablePolicy(context);
         switch (policy) {
             case "skip":
                 return new TestAbortedException(reason + " — skipped " + settings.testName + " (@TraceNetwork); set "

@@ -104,6 +104,15 @@ class NetlatExtensionTest {
                 .hasMessageContaining("netlat.unavailable must be 'skip' or 'fail', was 'ignore'");
     }
 
+    @Test
+    void unknownPolicyIsAConfigurationErrorAlsoWhereTracingRuns() {
+        dev.netlat.capture.KernelRequired.assumeTracingAvailable();
+        EngineExecutionResults r = TestKit.runReal(Unavailable.class, reports, NetlatConfig.UNAVAILABLE, "maybe");
+        assertThat(TestKit.failures(r)).as("a typo is said at once, not only the day tracing is unavailable")
+                .singleElement().isInstanceOf(ExtensionConfigurationException.class)
+                .satisfies(e -> assertThat(e).hasMessageContaining("netlat.unavailable must be 'skip' or 'fail', was 'maybe'"));
+    }
+
     // ---------------------------------------------------------------- injection
 
     @Retention(RetentionPolicy.RUNTIME)
