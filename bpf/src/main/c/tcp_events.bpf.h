@@ -55,7 +55,9 @@ static __always_inline int on_retransmit(const struct sock *sk, const struct sk_
 	t->retrans_seen = total; /* also while no window is open: a later window counts only its own */
 	if (!G.active)
 		return 0;
-	__u16 lport = t->lport, rport = t->rport;
+	/* the socket's ports now, not those recorded when it came into scope: connect() enters SYN_SENT before it
+	 * picks the local port, so a retransmitted SYN would count under port 0 (seen: port view 1 short of tcpi) */
+	__u16 lport = sk->__sk_common.skc_num, rport = bpf_ntohs(sk->__sk_common.skc_dport);
 	if (err)
 		count(lport, rport, NL_C_RETRANS_FAILED, 1);
 	if (segs == 0 || segs > 0xffff)
