@@ -38,8 +38,12 @@ import org.openjdk.jmh.results.ScalarResult;
  * on the first iteration (outside JMH's timed region). Results, per iteration:
  * <ul>
  *   <li>{@code netlat.<stage>.p<q>} — the stage's percentile in µs, {@code q} the quantile as a fraction
- *       ({@code netlat.socket.p0.5}, {@code netlat.qdisc.p0.99}, {@code netlat.socket.p0.999}); averaged over
- *       iterations. NaN when the stage had no samples, is not applicable (QDISC on {@code lo}) or is unavailable.</li>
+ *       ({@code netlat.socket.p0.5}, {@code netlat.qdisc.p0.99}, {@code netlat.socket.p0.999}). Each is a
+ *       {@link HistogramPercentileResult} carrying the stage's kernel histogram, and JMH's aggregation adds the
+ *       histograms: the run's value is the percentile of all samples of all measured iterations and forks (as for
+ *       JMH's own {@code SampleTime} percentiles), not an average of per-iteration percentiles. NaN when the stage had
+ *       no samples, is not applicable (QDISC on {@code lo}) or is unavailable; JMH's "Secondary result" lines say
+ *       which.</li>
  *   <li>{@code netlat.writes}, {@code netlat.retransmits}, {@code netlat.drops}, {@code netlat.lost} — counts,
  *       summed over iterations.</li>
  *   <li>{@code netlat.writes.norm}, {@code netlat.retransmits.norm} — per benchmark operation.</li>
@@ -241,13 +245,12 @@ public final class NetLatProfiler implements InternalProfiler {
     }
 
     /** The secondary results of one iteration: every metric always present, NaN where nothing was measured. */
-    static List<ScalarResult> results(Settings settings, NetworkView view, long lost, long ops) {
-        List<ScalarResult> out = new ArrayList<>();
+    static List<Result<?>> results(Settings settings, NetworkView view, long lost, long ops) {
+        List<Result<?>> out = new ArrayList<>();
         for (Stage stage : settings.stages()) {
             LatencyDistribution d = view.latency(stage);
             for (double p : settings.percentiles()) {
-                double nanos = d.percentileNanosOrNaN(p);
-                out.add(new ScalarResult(percentileName(stage, p), nanos / 1000.0, "us", AggregationPolicy.AVG));
+                out.add(HistogramPercentileResult.of(percentileName(stage, p), p, d));
             }
         }
         long writes = view.writes();

@@ -4,6 +4,7 @@ package dev.netlat.jmh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.netlat.Availability;
+import dev.netlat.LatencyDistribution;
 import dev.netlat.NetworkTracer;
 import java.util.Collection;
 import java.util.Locale;
@@ -12,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -40,7 +43,7 @@ class NetLatProfilerRunTest {
                 .addProfiler(NetLatProfiler.class, "stages=SOCKET")
                 .forks(1)
                 .warmupIterations(0)
-                .measurementIterations(1)
+                .measurementIterations(2)
                 .measurementTime(TimeValue.milliseconds(500))
                 .shouldFailOnError(true)
                 .build()).run();
@@ -54,6 +57,20 @@ class NetLatProfilerRunTest {
         assertThat(secondary.get("netlat.writes").getScore()).isPositive();
         assertThat(secondary.get("netlat.socket.p0.5").getScore()).isPositive();
         assertThat(secondary.get("netlat.writes.norm").getScore()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.2));
+
+        // the run's percentile is the percentile of the iterations' histograms added up (after the trip from the fork)
+        HistogramPercentileResult p99 = (HistogramPercentileResult) secondary.get("netlat.socket.p0.99");
+        LatencyDistribution sum = null;
+        for (BenchmarkResult fork : results.iterator().next().getBenchmarkResults()) {
+            for (IterationResult it : fork.getIterationResults()) {
+                LatencyDistribution d = ((HistogramPercentileResult) it.getSecondaryResults().get("netlat.socket.p0.99"))
+                        .distribution();
+                sum = sum == null ? d : sum.plus(d);
+            }
+        }
+        assertThat(sum).isNotNull();
+        assertThat(p99.getSampleCount()).isEqualTo(sum.count()).isPositive();
+        assertThat(p99.getScore()).isEqualTo(sum.percentileNanosOrNaN(99) / 1000.0);
     }
 
     private static void requireEngine() {

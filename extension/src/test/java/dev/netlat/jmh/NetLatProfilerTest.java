@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.openjdk.jmh.profile.InternalProfiler;
 import org.openjdk.jmh.profile.Profiler;
 import org.openjdk.jmh.profile.ProfilerException;
-import org.openjdk.jmh.results.ScalarResult;
+import org.openjdk.jmh.results.Result;
 
 /** Options, result names and NaN behaviour of {@link NetLatProfiler}; none of these load kernel programs. */
 class NetLatProfilerTest {
@@ -164,17 +164,20 @@ class NetLatProfilerTest {
         lat.put(Stage.ACK, LatencyDistribution.ofSamples("ACK", 5_000));
         StubView view = new StubView(lat, 400, 3, 2);
 
-        List<ScalarResult> rs = NetLatProfiler.results(parse("percentiles=50,99"), view, 7, 200);
-        Map<String, ScalarResult> by = rs.stream().collect(Collectors.toMap(ScalarResult::getLabel, Function.identity()));
+        List<Result<?>> rs = NetLatProfiler.results(parse("percentiles=50,99"), view, 7, 200);
+        Map<String, Result<?>> by = rs.stream().collect(Collectors.toMap(Result::getLabel, Function.identity()));
 
         assertThat(by).containsOnlyKeys("netlat.socket.p0.5", "netlat.socket.p0.99", "netlat.qdisc.p0.5",
                 "netlat.qdisc.p0.99", "netlat.device.p0.5", "netlat.device.p0.99", "netlat.total.p0.5",
                 "netlat.total.p0.99", "netlat.ack.p0.5", "netlat.ack.p0.99", "netlat.writes", "netlat.writes.norm",
                 "netlat.retransmits", "netlat.retransmits.norm", "netlat.drops", "netlat.lost");
         assertThat(by.get("netlat.socket.p0.5").getScoreUnit()).isEqualTo("us");
+        assertThat(by.get("netlat.socket.p0.5")).isInstanceOf(HistogramPercentileResult.class);
+        assertThat(by.get("netlat.socket.p0.5").getSampleCount()).isEqualTo(4);
         assertThat(by.get("netlat.socket.p0.5").getScore()).isCloseTo(20.0, org.assertj.core.data.Percentage.withPercentage(1.5));
         assertThat(by.get("netlat.socket.p0.99").getScore()).isCloseTo(40.0, org.assertj.core.data.Percentage.withPercentage(1.5));
         assertThat(by.get("netlat.qdisc.p0.99").getScore()).isNaN();   // not applicable
+        assertThat(by.get("netlat.qdisc.p0.99").extendedInfo()).contains("NaN us", "QDISC not applicable: noqueue device");
         assertThat(by.get("netlat.device.p0.5").getScore()).isNaN();   // unavailable
         assertThat(by.get("netlat.total.p0.5").getScore()).isNaN();    // no samples
         assertThat(by.get("netlat.ack.p0.5").getScore()).isCloseTo(5.0, org.assertj.core.data.Percentage.withPercentage(1.5));
@@ -194,8 +197,8 @@ class NetLatProfilerTest {
         for (Stage s : Stage.values()) {
             lat.put(s, LatencyDistribution.ofSamples(s.name()));
         }
-        List<ScalarResult> rs = NetLatProfiler.results(parse("stages=SOCKET;percentiles=99"), new StubView(lat, 0, 0, 0), 0, 0);
-        Map<String, Double> by = rs.stream().collect(Collectors.toMap(ScalarResult::getLabel, ScalarResult::getScore));
+        List<Result<?>> rs = NetLatProfiler.results(parse("stages=SOCKET;percentiles=99"), new StubView(lat, 0, 0, 0), 0, 0);
+        Map<String, Double> by = rs.stream().collect(Collectors.toMap(Result::getLabel, Result::getScore));
         assertThat(by.get("netlat.socket.p0.99")).isNaN();
         assertThat(by.get("netlat.writes.norm")).isNaN();
         assertThat(by.get("netlat.retransmits.norm")).isNaN();
@@ -203,30 +206,32 @@ class NetLatProfilerTest {
     }
 
     @Test
-    void countsSumAndPercentilesAverageOverIterations() throws Exception {
+    void countsSumAndPercentilesComeFromTheMergedHistogram() throws Exception {
         Map<Stage, LatencyDistribution> lat = new EnumMap<>(Stage.class);
         lat.put(Stage.SOCKET, LatencyDistribution.ofSamples("SOCKET", 10_000));
-        NetLatProfiler.Settings s = parse("stages=SOCKET;percentiles=50");
-        List<ScalarResult> one = NetLatProfiler.results(s, new StubView(lat, 10, 1, 0), 0, 10);
-        lat.put(Stage.SOCKET, LatencyDistribution.ofSamples("SOCKET", 30_000));
-        List<ScalarResult> two = NetLatProfiler.results(s, new StubView(lat, 10, 1, 0), 0, 10);
+        NetLatProfiler.Settings s = parse("stages=SOCKET;percentiles=50,100");
+        List<Result<?>> one = NetLatProfiler.results(s, new StubView(lat, 10, 1, 0), 0, 10);
+        lat.put(Stage.SOCKET, LatencyDistribution.ofSamples("SOCKET", 30_000, 30_000));
+        List<Result<?>> two = NetLatProfiler.results(s, new StubView(lat, 10, 1, 0), 0, 10);
         Map<String, Double> merged = new java.util.HashMap<>();
         for (int i = 0; i < one.size(); i++) {
-            ScalarResult agg = aggregateIterations(one.get(i), two.get(i));
+            Result<?> agg = aggregateIterations(one.get(i), two.get(i));
             merged.put(agg.getLabel(), agg.getScore());
         }
-        assertThat(merged.get("netlat.socket.p0.5")).isCloseTo(20.0, org.assertj.core.data.Percentage.withPercentage(1.5));
+        // samples 10, 30, 30 µs: the median is 30 µs (the average of the iterations' medians would be 20 µs)
+        assertThat(merged.get("netlat.socket.p0.5")).isCloseTo(30.0, org.assertj.core.data.Percentage.withPercentage(1.5));
+        assertThat(merged.get("netlat.socket.p1")).isCloseTo(30.0, org.assertj.core.data.Percentage.withPercentage(1.5));
         assertThat(merged.get("netlat.retransmits")).isEqualTo(2.0);
         assertThat(merged.get("netlat.writes")).isEqualTo(20.0);
         assertThat(merged.get("netlat.retransmits.norm")).isEqualTo(0.1);
     }
 
     /** What JMH does with per-iteration secondary results (Result.getIterationAggregator() is protected). */
-    @SuppressWarnings("unchecked")
-    private static ScalarResult aggregateIterations(ScalarResult a, ScalarResult b) throws Exception {
-        java.lang.reflect.Method m = org.openjdk.jmh.results.Result.class.getDeclaredMethod("getIterationAggregator");
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Result<?> aggregateIterations(Result<?> a, Result<?> b) throws Exception {
+        java.lang.reflect.Method m = Result.class.getDeclaredMethod("getIterationAggregator");
         m.setAccessible(true);
-        org.openjdk.jmh.results.Aggregator<ScalarResult> agg = (org.openjdk.jmh.results.Aggregator<ScalarResult>) m.invoke(a);
+        org.openjdk.jmh.results.Aggregator agg = (org.openjdk.jmh.results.Aggregator) m.invoke(a);
         return agg.aggregate(List.of(a, b));
     }
 
