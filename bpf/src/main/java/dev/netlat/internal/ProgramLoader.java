@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.netlat.internal;
 
 import com.sun.jna.Memory;
@@ -32,15 +33,6 @@ final class ProgramLoader {
      */
     static final java.util.Set<String> ALWAYS_ATTACHED_HOOKS = java.util.Set.of("destroy_sock", "retransmit", "retransmit_nested");
 
-    private static boolean alwaysAttached(String program) {
-        return HookVariant.table(Layout.INSTANCE).stream()
-                .anyMatch(v -> v.program().equals(program) && ALWAYS_ATTACHED_HOOKS.contains(v.hook()));
-    }
-
-    /** Nested programs must come after their primary on the attach point: the tracepoint calls them in that order. */
-    private static boolean isNested(String program) {
-        return program.endsWith("_nested");
-    }
     /** Loaded programs by name: their fds, for per-program statistics. */
     final Map<String, Integer> programFds = new LinkedHashMap<>();
     final int portStatsFd;
@@ -53,6 +45,16 @@ final class ProgramLoader {
     private static final int LIBBPF_DEBUG = 2; // enum libbpf_print_level: WARN 0, INFO 1, DEBUG 2
     private final LibBpf.PrintFn printFn = this::onLibbpfLog; // strongly held: libbpf keeps the pointer
     private boolean closed;
+
+    private static boolean alwaysAttached(String program) {
+        return HookVariant.table(Layout.INSTANCE).stream()
+                .anyMatch(v -> v.program().equals(program) && ALWAYS_ATTACHED_HOOKS.contains(v.hook()));
+    }
+
+    /** Nested programs must come after their primary on the attach point: the tracepoint calls them in that order. */
+    private static boolean isNested(String program) {
+        return program.endsWith("_nested");
+    }
 
     /** The kernel refused one program (verifier, unknown attach target, attach): the others may still load. */
     static final class ProgramRefused extends RuntimeException {
@@ -118,7 +120,7 @@ final class ProgramLoader {
         ro.setInt(layout.get("knob.writes_in_flight"),
                 intProperty("netlat.maps.writesInFlight", layout.get("const.NL_W_SLOTS")));
         ro.setInt(layout.get("knob.settle_at_queue"), plan.has("tcp_probe") ? 0 : 1);
-        ro.setInt(layout.get("knob.listen_overflow_reason"), EnvironmentCheck.kernelFacts(bpf).dropReasons().entrySet().stream().filter(e -> "TCP_LISTEN_OVERFLOW".equals(e.getValue())).mapToInt(Map.Entry::getKey).findFirst().orElse(0)); // 0: kernel lacks it
+        ro.setInt(layout.get("knob.listen_overflow_reason"), listenOverflowReason());
         ro.setInt(layout.get("knob.packets_in_flight"),
                 intProperty("netlat.maps.packetsInFlight", layout.get("const.NL_P_SLOTS")));
         setMaxEntries("socks", "netlat.maps.sockets");
@@ -138,6 +140,12 @@ final class ProgramLoader {
                 }
             }
         }
+    }
+
+    /** This kernel's value of SKB_DROP_REASON_TCP_LISTEN_OVERFLOW (numbering differs per kernel), 0 if it lacks it. */
+    private int listenOverflowReason() {
+        return EnvironmentCheck.kernelFacts(bpf).dropReasons().entrySet().stream()
+                .filter(e -> "TCP_LISTEN_OVERFLOW".equals(e.getValue())).mapToInt(Map.Entry::getKey).findFirst().orElse(0);
     }
 
     /**

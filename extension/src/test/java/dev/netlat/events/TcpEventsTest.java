@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.netlat.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
