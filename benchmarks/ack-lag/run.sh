@@ -9,7 +9,9 @@ cp="bpf/target/netlat-bpf-0.1.0-SNAPSHOT.jar:bpf/target/netlat-bpf-0.1.0-SNAPSHO
 out=$(mktemp -d)
 mounted=0
 if ! mountpoint -q /sys/kernel/tracing; then mount -t tracefs nodev /sys/kernel/tracing && mounted=1; fi
-cleanup() { pkill -INT -f tcp_probe_ack.bt 2>/dev/null || true; [ "$mounted" = 1 ] && umount /sys/kernel/tracing || true; rm -rf "$out"; }
+bt_pid=
+# stops only the bpftrace this script started (never others by name)
+cleanup() { [ -n "$bt_pid" ] && kill -INT "$bt_pid" 2>/dev/null || true; [ "$mounted" = 1 ] && umount /sys/kernel/tracing || true; rm -rf "$out"; }
 trap cleanup EXIT
 for mode in untraced traced; do
   java -cp "$cp" dev.netlat.truth.AckLagProbe "$mode" > "$out/java" 2>&1 &

@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The overhead harness, following ../shared/measuring.md: many short alternating passes in ABBA order (A untraced,
+ * The overhead harness (benchmarks/README.md says why it measures this way): many short alternating passes in ABBA order (A untraced,
  * B traced), the median of the per-pair B/A ratios, and the same harness run with A in both slots (A-vs-A) as the
  * noise floor. Workloads: loopback stream (16 KiB writes, bytes/s) and loopback echo (1 KiB request/response,
  * TCP_NODELAY, several connections, round trips/s). Tracers: netlat (a window open over the B passes; the programs
