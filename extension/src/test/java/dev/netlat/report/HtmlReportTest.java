@@ -95,7 +95,7 @@ class HtmlReportTest {
         assertThat(text).contains("1 traced test ")
                 .contains("━━ SomeTest.only ")
                 .containsPattern("stage\\s+count\\s+p50\\s+p90\\s+p99\\s+max")
-                .containsPattern("SOCKET\\s+5\\s+\\S+µs")
+                .containsPattern("SOCKET\\s+5\\s+\\S+" + dev.netlat.DurationFormat.MICROS)
                 .contains("not applicable: lo is <noqueue>")
                 .contains("retransmits 2 · drops 0 · lost 0");
     }
