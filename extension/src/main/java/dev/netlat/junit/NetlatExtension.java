@@ -205,12 +205,34 @@ public class NetlatExtension implements BeforeEachCallback, BeforeTestExecutionC
 
     /** {@code netlat.unavailable}, validated. */
     static String unavailablePolicy(ExtensionContext context) {
-        String policy = NetlatConfig.get(context, NetlatConfig.UNAVAILABLE).orElse("skip").toLowerCase(Locale.ROOT);
+        Optional<String> set = NetlatConfig.get(context, NetlatConfig.UNAVAILABLE);
+        String ci = ciEnvironment(System.getenv());
+        String policy = set.orElse(ci != null ? "fail" : "skip").toLowerCase(Locale.ROOT);
         if (!policy.equals("skip") && !policy.equals("fail")) {
             throw new ExtensionConfigurationException(NetlatConfig.UNAVAILABLE + " must be 'skip' or 'fail', was '"
                     + policy + "'");
         }
+        // said once per run: which policy a green build was judged by
+        context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("policy-said", k -> {
+            System.out.println("[netlat] " + NetlatConfig.UNAVAILABLE + "=" + policy + (set.isPresent() ? " (configured)"
+                    : ci != null ? " (default in CI: " + ci + " is set)" : " (default outside CI)"));
+            return Boolean.TRUE;
+        }, Boolean.class);
         return policy;
+    }
+
+    /**
+     * The variable that says this runs in CI, or null: where tracing cannot run there, a traced test fails by default
+     * (a suite that traced nothing must not go green); elsewhere it is skipped.
+     */
+    static String ciEnvironment(java.util.Map<String, String> env) {
+        for (String v : List.of("CI", "GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "JENKINS_URL", "TF_BUILD", "TEAMCITY_VERSION")) {
+            String value = env.get(v);
+            if (value != null && !value.isBlank() && !value.equalsIgnoreCase("false") && !value.equals("0")) {
+                return v;
+            }
+        }
+        return null;
     }
 
     /** The exception for "tracing cannot run", following {@code netlat.unavailable}. */
@@ -218,6 +240,8 @@ public class NetlatExtension implements BeforeEachCallback, BeforeTestExecutionC
         String policy = unavailablePolicy(context);
         switch (policy) {
             case "skip":
+                // Surefire prints only "Skipped: 1"; the reason belongs where the build shows it
+                System.out.println("[netlat] skipped " + settings.testName + ": " + reason);
                 return new TestAbortedException(reason + " — skipped " + settings.testName + " (@TraceNetwork); set "
                         + NetlatConfig.UNAVAILABLE + "=fail to fail instead", cause);
             case "fail":

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -111,6 +112,15 @@ class NetlatExtensionTest {
         assertThat(TestKit.failures(r)).as("a typo is said at once, not only the day tracing is unavailable")
                 .singleElement().isInstanceOf(ExtensionConfigurationException.class)
                 .satisfies(e -> assertThat(e).hasMessageContaining("netlat.unavailable must be 'skip' or 'fail', was 'maybe'"));
+    }
+
+    @Test
+    void ciIsRecognisedByItsUsualVariablesSoTheDefaultThereIsFail() {
+        assertThat(NetlatExtension.ciEnvironment(Map.of("CI", "true"))).isEqualTo("CI");
+        assertThat(NetlatExtension.ciEnvironment(Map.of("GITHUB_ACTIONS", "true"))).isEqualTo("GITHUB_ACTIONS");
+        assertThat(NetlatExtension.ciEnvironment(Map.of("GITLAB_CI", "true", "CI", "false"))).isEqualTo("GITLAB_CI");
+        assertThat(NetlatExtension.ciEnvironment(Map.of("CI", "false"))).isNull();
+        assertThat(NetlatExtension.ciEnvironment(Map.of("HOME", "/root"))).isNull();
     }
 
     // ---------------------------------------------------------------- injection
