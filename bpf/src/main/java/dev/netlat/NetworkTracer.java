@@ -2,7 +2,6 @@
 package dev.netlat;
 
 import dev.netlat.internal.Engine;
-import dev.netlat.internal.EnvironmentCheck;
 
 /**
  * The entry point. {@code try (NetworkTrace trace = NetworkTracer.start()) { ... }} traces the TCP sockets of this
@@ -36,16 +35,13 @@ public final class NetworkTracer {
      * first window, idle until then) unless the capabilities, the kernel's BTF or libbpf are missing.
      */
     public static Availability availability() {
-        Availability basics = EnvironmentCheck.check();
-        if (!basics.isAvailable()) {
-            return basics;
-        }
         try {
-            Engine e = Engine.get();
+            Engine e = Engine.get(); // checks capabilities, BTF and libbpf first, loading nothing when they are missing
             e.idleIfUnused();
             return new Availability(java.util.List.of(), e.unavailableStages(), e.stageHooks(), e.hookPlan());
         } catch (NetlatUnavailableException e) {
-            return new Availability(java.util.List.of(e.getMessage()), java.util.Map.of());
+            return e.availability() != null ? e.availability()
+                    : new Availability(java.util.List.of(e.getMessage()), java.util.Map.of());
         }
     }
 }

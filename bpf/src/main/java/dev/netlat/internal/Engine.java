@@ -37,6 +37,8 @@ public final class Engine {
     private final Map<Stage, String> unavailableStages;
     private final HookPlan plan;
     private final java.util.Set<Integer> missingHookCauses;
+    /** Per histogram id (stages in Stage order, then RTT): whether its samples can complete on this kernel. */
+    private final boolean[] histAvailable;
     private int activeWindows;
     private int portViewWindows;
     private long epoch;
@@ -108,6 +110,10 @@ public final class Engine {
         global = loader.global;
         unavailableStages = plan.unavailableStages();
         missingHookCauses = plan.causesOfMissingHooks();
+        histAvailable = new boolean[Counter.HIST_RTT + 1];
+        for (int h = 0; h < histAvailable.length; h++) {
+            histAvailable[h] = h == Counter.HIST_RTT ? plan.rttAvailable() : !unavailableStages.containsKey(Stage.values()[h]);
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(loader::close, "netlat-unload"));
     }
 
@@ -235,7 +241,7 @@ public final class Engine {
     }
 
     boolean histAvailable(int hist) {
-        return plan.histAvailable(hist);
+        return hist >= histAvailable.length || histAvailable[hist]; // decided once, at load: read per window read
     }
 
     java.util.Set<Integer> causesOfMissingHooks() {
@@ -243,7 +249,7 @@ public final class Engine {
     }
 
     boolean rttAvailable() {
-        return plan.rttAvailable();
+        return histAvailable[Counter.HIST_RTT];
     }
 
     String whyRttUnavailable() {

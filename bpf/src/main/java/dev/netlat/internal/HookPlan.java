@@ -118,11 +118,6 @@ final class HookPlan {
         return out;
     }
 
-    /** Whether samples of a histogram id (stages in Stage order, then RTT) can complete on this kernel. */
-    boolean histAvailable(int hist) {
-        return hist == Counter.HIST_RTT ? rttAvailable() : !unavailableStages().containsKey(Stage.values()[hist]);
-    }
-
     /**
      * Lost-sample causes that on this kernel only say a hook is missing (its stages already report unavailable
      * with the reason), not that anything was lost: e.g. "net_dev_start_xmit of a packet not seen" without that hook.

@@ -46,9 +46,13 @@ final class ProgramLoader {
     private final LibBpf.PrintFn printFn = this::onLibbpfLog; // strongly held: libbpf keeps the pointer
     private boolean closed;
 
+    /** Programs of {@link #ALWAYS_ATTACHED_HOOKS}, by name. */
+    private static final java.util.Set<String> ALWAYS_ATTACHED = HookVariant.table(Layout.INSTANCE).stream()
+            .filter(v -> ALWAYS_ATTACHED_HOOKS.contains(v.hook())).map(HookVariant::program)
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
+
     private static boolean alwaysAttached(String program) {
-        return HookVariant.table(Layout.INSTANCE).stream()
-                .anyMatch(v -> v.program().equals(program) && ALWAYS_ATTACHED_HOOKS.contains(v.hook()));
+        return ALWAYS_ATTACHED.contains(program);
     }
 
     /** Nested programs must come after their primary on the attach point: the tracepoint calls them in that order. */
