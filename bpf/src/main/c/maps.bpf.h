@@ -237,9 +237,12 @@ static __always_inline bool nested_in(__u32 slot)
 	return true;
 }
 
-/* The primary program of a guarded hook: marks itself running on this CPU around the handler. */
-#define PRIMARY(slot, call) ({ __u32 *d_ = nest_enter(slot); int r_ = (call); nest_exit(d_); r_; })
+/*
+ * The primary program of a guarded hook: marks itself running on this CPU around the handler. While no window is
+ * open every handler returns at once, so neither program pays the per-CPU lookups then.
+ */
+#define PRIMARY(slot, call) ({ __u32 *d_ = G.active ? nest_enter(slot) : 0; int r_ = (call); nest_exit(d_); r_; })
 /* Its nested program, attached after it on the same attach point: runs the handler only when the primary was skipped. */
-#define NESTED(slot, call) (nested_in(slot) ? (call) : 0)
+#define NESTED(slot, call) (G.active && nested_in(slot) ? (call) : 0)
 
 #endif
