@@ -1,19 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.netlat.internal;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import com.sun.jna.ptr.IntByReference;
-import com.sun.jna.ptr.LongByReference;
 import dev.netlat.Availability;
 import dev.netlat.NetlatUnavailableException;
 import dev.netlat.NetworkTrace;
 import dev.netlat.Stage;
 import dev.netlat.TraceOptions;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

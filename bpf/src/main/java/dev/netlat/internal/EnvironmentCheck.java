@@ -2,17 +2,14 @@
 package dev.netlat.internal;
 
 import dev.netlat.Availability;
-import dev.netlat.Stage;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** Checks, without loading any BPF program, whether tracing can run here, and says why not. */
 public final class EnvironmentCheck {
