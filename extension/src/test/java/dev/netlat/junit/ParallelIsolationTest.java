@@ -294,6 +294,9 @@ class ParallelIsolationTest {
     static final AtomicLong ECHOES = new AtomicLong();
     static final AtomicLong ECHOES_DURING_TRACED = new AtomicLong();
     static volatile boolean tracedRunning;
+    /** Control rounds only: the echoes go on until the traced test is done, whichever of them the scheduler ran first. */
+    static volatile boolean echoUntilTracedDone;
+    static volatile boolean tracedDone;
     static volatile CountDownLatch echoStarted = new CountDownLatch(1);
     static final List<Long> COUNTED = new CopyOnWriteArrayList<>();
 
@@ -322,7 +325,9 @@ class ParallelIsolationTest {
                 OutputStream out = c.getOutputStream();
                 InputStream in = c.getInputStream();
                 echoStarted.countDown();
-                for (int i = 0; i < max && System.nanoTime() < deadline; i++) {
+                long controlDeadline = deadline + MAX.toNanos();
+                for (int i = 0; (i < max && System.nanoTime() < deadline)
+                        || (echoUntilTracedDone && !tracedDone && System.nanoTime() < controlDeadline); i++) {
                     out.write(1);
                     if (in.read() < 0) {
                         break;
@@ -351,16 +356,17 @@ class ParallelIsolationTest {
         }
     }
 
-    static void tracedWrites(NetworkTrace trace) throws Exception {
+    static void tracedWrites(NetworkTrace trace, Duration waitForEchoes) throws Exception {
         tracedRunning = true;
         try {
             // give concurrently scheduled untraced tests the chance to start (they cannot while the lock holds)
-            echoStarted.await(200, TimeUnit.MILLISECONDS);
+            echoStarted.await(waitForEchoes.toMillis(), TimeUnit.MILLISECONDS);
             int n = Loopback.send(0, N, 512, MAX);
             assertThat(n).isEqualTo(N);
             COUNTED.add(trace.writes());
         } finally {
             tracedRunning = false;
+            tracedDone = true;
         }
     }
 
@@ -369,7 +375,7 @@ class ParallelIsolationTest {
     static class TracedCounts {
         @Test
         void writes(NetworkTrace trace) throws Exception {
-            tracedWrites(trace);
+            tracedWrites(trace, Duration.ofMillis(200));
         }
     }
 
@@ -379,7 +385,9 @@ class ParallelIsolationTest {
     static class TracedCountsUnlocked {
         @Test
         void writes(NetworkTrace trace) throws Exception {
-            tracedWrites(trace);
+            // nothing keeps the echoes out here: wait until one runs, however busy the machine, so that the control
+            // shows the leak every time it can happen instead of depending on the scheduler
+            tracedWrites(trace, MAX);
         }
     }
 
@@ -415,7 +423,14 @@ class ParallelIsolationTest {
         for (int round = 0; round < 5 && unlocked.stream().allMatch(w -> w == N); round++) {
             COUNTED.clear();
             echoStarted = new CountDownLatch(1);
-            EngineExecutionResults r = runReal(List.of(UntracedEchoes.class, TracedCountsUnlocked.class));
+            tracedDone = false;
+            echoUntilTracedDone = true;
+            EngineExecutionResults r;
+            try {
+                r = runReal(List.of(UntracedEchoes.class, TracedCountsUnlocked.class));
+            } finally {
+                echoUntilTracedDone = false;
+            }
             assertThat(TestKit.failures(r)).isEmpty();
             unlocked.addAll(COUNTED);
         }
