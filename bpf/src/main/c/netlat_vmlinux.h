@@ -107,6 +107,12 @@ struct tcp_sock {
 	__u32 total_retrans;
 };
 
+/* TCP's control block in skb->cb on receive: the ACK number TCP acts on (its offset moved when 6.18's AccECN
+ * widened tcp_flags to 16 bits; CO-RE relocates it) */
+struct tcp_skb_cb {
+	__u32 ack_seq;
+};
+
 struct Qdisc {
 	void *enqueue;
 };

@@ -226,6 +226,22 @@ static __always_inline int on_consume_skb(struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * The ACK number TCP acts on for this segment. An ACK that arrives while the socket is owned by a writer goes to
+ * the socket's backlog, and tcp_add_backlog() coalesces it into the backlog's last skb: only that skb's
+ * TCP_SKB_CB()->ack_seq is moved forward, its header keeps the older ACK number. Read from the header alone, the
+ * last ACK of a burst was missed (1 in ~100 runs of 500 writes over veth; bytes_acked complete, the last write's ACK
+ * sample never taken). The control block is used when it is plausible: not behind the header, not beyond snd_nxt.
+ */
+static __always_inline __u32 ack_tcp_acts_on(const struct sk_buff *skb, __u32 hdr_ack, __u32 snd_nxt)
+{
+	__u32 cb_ack = 0;
+	const char *cb = (const char *)skb + bpf_core_field_offset(struct sk_buff, cb);
+	if (bpf_probe_read_kernel(&cb_ack, sizeof(cb_ack), cb + bpf_core_field_offset(struct tcp_skb_cb, ack_seq)))
+		return hdr_ack;
+	return !before(cb_ack, hdr_ack) && !after(cb_ack, snd_nxt) ? cb_ack : hdr_ack;
+}
+
 /* ACKs of an established socket: every incoming segment passes tcp_probe (tcp_rcv_established). */
 static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb)
 {
@@ -240,6 +256,7 @@ static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
+	ack = ack_tcp_acts_on(skb, ack, nxt);
 	struct sbuf b = {};
 	struct pending pd = {};
 	bpf_spin_lock(&s->lock);

@@ -131,7 +131,8 @@ class KernelMatrixTest {
         throw new AssertionError("the " + family + " traffic run failed: " + t, t);
     }
 
-    private static Run traffic(Family family) throws Exception {
+    /** One traffic run over a fresh lab (also looped by {@link EveryWriteAckedRoundsTest}). */
+    static Run traffic(Family family) throws Exception {
         try (NetworkLab lab = NetworkLab.builder().ipv6(family == Family.IPV6).commandTimeout(BOUND).create()) {
             // veth defaults to noqueue (QDISC not applicable); pfifo is a real qdisc that never holds packets back
             CaptureTestSupport.run("tc", "qdisc", "replace", "dev", lab.hostInterface(), "root", "pfifo", "limit",
