@@ -16,9 +16,11 @@ mkdir -p "$results/reports"
 uname -r > "$results/kernel"
 cd "$repo/extension" # the module's directory, as under Maven (tests may write target/)
 status=0
-# -XX:UseAVX=0: QEMU 7.2's TCG advertises AVX under -cpu max, and JIT code using it died with SIGILL in the guests
-# (c1's Arrays.copyOf, both kernels); the matrix checks netlat, not the JVM's vector stubs
-java "-Xmx${NETLAT_MATRIX_HEAP:-2g}" -XX:UseAVX=0 -Dnetlat.unavailable=skip -Dnetlat.matrix=true -cp "$cp" org.junit.platform.console.ConsoleLauncher \
+# -XX:UseAVX=0 for every JVM here, the JVMs tests start included: QEMU 7.2's TCG advertises AVX under -cpu max, and
+# JIT code using it died in the guests (SIGILL in c1's Arrays.copyOf, SIGSEGV in a child JVM); the matrix checks
+# netlat, not the JVM's vector stubs
+export JAVA_TOOL_OPTIONS="-XX:UseAVX=0${JAVA_TOOL_OPTIONS:+ $JAVA_TOOL_OPTIONS}"
+java "-Xmx${NETLAT_MATRIX_HEAP:-2g}" -Dnetlat.unavailable=skip -Dnetlat.matrix=true -cp "$cp" org.junit.platform.console.ConsoleLauncher \
   execute --disable-banner --disable-ansi-colors --details=tree --details-theme=ascii \
   --config=netlat.unavailable=skip ${tag:+"--include-tag=$tag"} "$@" --reports-dir="$results/reports" || status=$?
 # 1 = some test failed: the report says which, kernels/Matrix.java reads it. Anything else: the launcher itself failed
