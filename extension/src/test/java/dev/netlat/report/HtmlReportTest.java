@@ -104,9 +104,9 @@ class HtmlReportTest {
     void anEmptyDirectoryGivesAPageSayingSo() throws Exception {
         String html = HtmlReport.render(Reports.read(dir.resolve("missing")), "x", Instant.EPOCH);
         assertThat(html).contains("No traced tests");
-        assertThat(HtmlReport.decadeLabel(0)).isEqualTo("1ns");
-        assertThat(HtmlReport.decadeLabel(4)).isEqualTo("10µs");
-        assertThat(HtmlReport.decadeLabel(9)).isEqualTo("1s");
-        assertThat(HtmlReport.decadeLabel(11)).isEqualTo("100s");
+        assertThat(HistogramSvg.decadeLabel(0)).isEqualTo("1ns");
+        assertThat(HistogramSvg.decadeLabel(4)).isEqualTo("10µs");
+        assertThat(HistogramSvg.decadeLabel(9)).isEqualTo("1s");
+        assertThat(HistogramSvg.decadeLabel(11)).isEqualTo("100s");
     }
 }
