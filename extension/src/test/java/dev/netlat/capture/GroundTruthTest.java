@@ -58,6 +58,13 @@ import org.junit.jupiter.api.Timeout;
  * <p>The loopback variant compares SOCKET, TOTAL and ACK (lo is {@code noqueue}: QDISC is not applicable, SCHED and
  * SOFTWARE are µs apart); there every stage is µs-scale, so the 20 µs floor is what is being tested.
  *
+ * <p>"call" is read in Java before the JNA {@code send()}, so the kernel's "stamp - call" includes the path into the
+ * kernel's TCP send and netlat's stage does not. That path is ~1 µs on a host, inside the tolerance, but ~100 µs in
+ * a guest under QEMU's TCG (the kernel matrix), where writes that leave at once have SOCKET stages of a few hundred
+ * µs. The test measures it in the same run, before the window, as the median of empty {@code send()} calls timed the
+ * same way (entry and return: an upper bound of the entry), and lets netlat read lower than the kernel by at most
+ * that much beyond the tolerance ({@link CaptureTestSupport.Row}); never higher.
+ *
  * <p>Timing on the shared 2-core machine is noisy; both sides measure the same writes, so noise moves both.
  */
 @Timeout(180)
@@ -67,6 +74,7 @@ class GroundTruthTest {
     static final int MAX_SIZE = 4096;
     static final Duration BOUND = Duration.ofSeconds(60);
     static final double[] QUANTILES = {50, 99};
+    static final int CALL_PATH_PROBES = 200;
 
     @BeforeAll
     static void available() {
@@ -74,7 +82,7 @@ class GroundTruthTest {
     }
 
     record Result(NetworkTrace trace, NetworkView view, List<WriteTimestamps> stamps, long sinkBytes, long sent,
-                  String stampStats) {
+                  String stampStats, long callPathNanos) {
     }
 
     /** Sends WRITES writes of 1–4 KiB with MSG_EOR on one cubic socket inside one trace window. */
@@ -86,6 +94,8 @@ class GroundTruthTest {
         for (int i = 0; i < WRITES; i++) {
             payloads[i] = new byte[MIN_SIZE + random.nextInt(MAX_SIZE - MIN_SIZE + 1)];
         }
+        // before the window: netlat would count the empty sends as writes
+        long callPath = TimestampingSocket.percentile(socket.emptySendNanos(CALL_PATH_PROBES), 50);
         long sent = 0;
         NetworkTrace trace;
         long start = System.nanoTime();
@@ -103,7 +113,7 @@ class GroundTruthTest {
         List<WriteTimestamps> stamps = socket.collect(Duration.ofSeconds(10));
         String stats = "messages=" + socket.stampMessages() + " duplicates=" + socket.duplicateStamps() + " unmatched="
                 + socket.unmatchedStamps() + " truncated=" + socket.truncatedMessages() + " tcp_info=" + socket.tcpInfo();
-        return new Result(trace, trace.port(socket.localPort()), stamps, sinkBytes.getAsLong(), sent, stats);
+        return new Result(trace, trace.port(socket.localPort()), stamps, sinkBytes.getAsLong(), sent, stats, callPath);
     }
 
     @Test
@@ -137,15 +147,19 @@ class GroundTruthTest {
         long[] ack = TimestampingSocket.values(w, WriteTimestamps::ackNanos);
 
         List<CaptureTestSupport.Row> rows = new ArrayList<>();
-        rows.addAll(CaptureTestSupport.rows("SOCKET", "SCHED - call", v.latency(Stage.SOCKET), socketStage, QUANTILES));
+        rows.addAll(CaptureTestSupport.rows("SOCKET", "SCHED - call", v.latency(Stage.SOCKET), socketStage,
+                r.callPathNanos(), QUANTILES));
         if (withQdisc) {
             rows.addAll(CaptureTestSupport.rows("QDISC", "SOFTWARE - SCHED", v.latency(Stage.QDISC), qdiscStage,
-                    QUANTILES));
+                    0, QUANTILES));
         }
-        rows.addAll(CaptureTestSupport.rows("TOTAL", "SOFTWARE - call", v.latency(Stage.TOTAL), total, QUANTILES));
-        rows.addAll(CaptureTestSupport.rows("ACK", "ACK - call", v.latency(Stage.ACK), ack, QUANTILES));
+        rows.addAll(CaptureTestSupport.rows("TOTAL", "SOFTWARE - call", v.latency(Stage.TOTAL), total,
+                r.callPathNanos(), QUANTILES));
+        rows.addAll(CaptureTestSupport.rows("ACK", "ACK - call", v.latency(Stage.ACK), ack, r.callPathNanos(),
+                QUANTILES));
         System.out.println(CaptureTestSupport.table("[" + title + "] " + w.size() + " writes, " + complete
-                + " fully stamped; tolerance max(5 %, 20 µs)", rows));
+                + " fully stamped; tolerance max(5 %, 20 µs); call path (median empty send) "
+                + CaptureTestSupport.micros(r.callPathNanos()), rows));
         LatencyDistribution device = v.latency(Stage.DEVICE);
         System.out.printf("[%s] netlat DEVICE (start_xmit -> netif_rx, part of TOTAL but not of SOFTWARE - call): %s%n"
                         + "[%s] trace writes=%d bytes=%d packets=%d retransmits=%d lost=%s; sink=%d; stamps: %s%n", title,
