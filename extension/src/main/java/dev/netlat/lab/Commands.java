@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +28,13 @@ final class Commands {
     record Result(List<String> command, int exitCode, String stdout, String stderr) {
         boolean ok() {
             return exitCode == 0;
+        }
+
+        /** Whether stderr says the object the command acts on does not exist, e.g. when removing it again. */
+        boolean notFound() {
+            String s = stderr.toLowerCase(Locale.ROOT);
+            return s.contains("cannot find device") || s.contains("no such file") || s.contains("does not exist")
+                    || s.contains("no such device");
         }
 
         String describe() {

@@ -59,59 +59,57 @@ final class TcSyntax {
 
     /** Bits per second of a tc rate such as {@code 50mbit}; throws IllegalArgumentException naming the value. */
     static long rateBitsPerSecond(String what, String value) {
-        if (value == null) {
-            throw new IllegalArgumentException(what + " must not be null; expected " + RATE_FORMS);
-        }
-        Matcher m = NUMBER_UNIT.matcher(value.trim());
-        if (!m.matches()) {
-            throw new IllegalArgumentException(what + " \"" + value + "\" is not a tc rate; expected " + RATE_FORMS);
-        }
+        Matcher m = numberAndUnit(what, value, "rate", RATE_FORMS);
         String unit = m.group(2).toLowerCase(Locale.ROOT);
         if (unit.isEmpty()) {
-            throw new IllegalArgumentException(what + " \"" + value + "\" has no unit (tc would read it as bytes per"
-                    + " second); expected " + RATE_FORMS);
+            throw invalid(what, value, "has no unit (tc would read it as bytes per second)", RATE_FORMS);
         }
         Double scale = RATE_UNITS.get(unit);
         if (scale == null) {
-            throw new IllegalArgumentException(what + " \"" + value + "\" has unknown unit \"" + m.group(2)
-                    + "\"; expected " + RATE_FORMS);
+            throw invalid(what, value, "has unknown unit \"" + m.group(2) + "\"", RATE_FORMS);
         }
         double bits = Double.parseDouble(m.group(1)) * scale;
         if (bits < 8) {
-            throw new IllegalArgumentException(what + " \"" + value + "\" is below 1 byte per second; expected "
-                    + RATE_FORMS);
+            throw invalid(what, value, "is below 1 byte per second", RATE_FORMS);
         }
         if (bits > 8e12 * 10) {
-            throw new IllegalArgumentException(what + " \"" + value + "\" is implausibly large; expected "
-                    + RATE_FORMS);
+            throw invalid(what, value, "is implausibly large", RATE_FORMS);
         }
         return (long) bits;
     }
 
     /** Bytes of a tc size such as {@code 32kbit} or {@code 1mb}; throws IllegalArgumentException naming the value. */
     static long sizeBytes(String what, String value) {
-        if (value == null) {
-            throw new IllegalArgumentException(what + " must not be null; expected " + SIZE_FORMS);
-        }
-        Matcher m = NUMBER_UNIT.matcher(value.trim());
-        if (!m.matches()) {
-            throw new IllegalArgumentException(what + " \"" + value + "\" is not a tc size; expected " + SIZE_FORMS);
-        }
+        Matcher m = numberAndUnit(what, value, "size", SIZE_FORMS);
         String unit = m.group(2).toLowerCase(Locale.ROOT);
         Double scale = unit.isEmpty() ? Double.valueOf(1.0) : SIZE_UNITS.get(unit);
         if (scale == null) {
-            throw new IllegalArgumentException(what + " \"" + value + "\" has unknown unit \"" + m.group(2)
-                    + "\"; expected " + SIZE_FORMS);
+            throw invalid(what, value, "has unknown unit \"" + m.group(2) + "\"", SIZE_FORMS);
         }
         double bytes = Double.parseDouble(m.group(1)) * scale;
         if (bytes < 1) {
-            throw new IllegalArgumentException(what + " \"" + value + "\" is less than one byte; expected "
-                    + SIZE_FORMS);
+            throw invalid(what, value, "is less than one byte", SIZE_FORMS);
         }
         if (bytes > 0xFFFF_FFFFL) {
-            throw new IllegalArgumentException(what + " \"" + value + "\" exceeds tc's 32-bit size limit (4 GiB);"
-                    + " expected " + SIZE_FORMS);
+            throw invalid(what, value, "exceeds tc's 32-bit size limit (4 GiB)", SIZE_FORMS);
         }
         return (long) bytes;
+    }
+
+    /** The value split into number (group 1) and unit (group 2); throws when it is null or not of that form. */
+    private static Matcher numberAndUnit(String what, String value, String kind, String forms) {
+        if (value == null) {
+            throw new IllegalArgumentException(what + " must not be null; expected " + forms);
+        }
+        Matcher m = NUMBER_UNIT.matcher(value.trim());
+        if (!m.matches()) {
+            throw invalid(what, value, "is not a tc " + kind, forms);
+        }
+        return m;
+    }
+
+    /** Names the setting, its bad value, what is wrong with it and the valid forms, so the test can be fixed. */
+    private static IllegalArgumentException invalid(String what, String value, String problem, String forms) {
+        return new IllegalArgumentException(what + " \"" + value + "\" " + problem + "; expected " + forms);
     }
 }
