@@ -10,6 +10,10 @@
 #                      temporary one); the guest writes the command's exit status to its file "exit"
 #   NETLAT_VM_TIMEOUT  seconds before the guest is killed (default 900)
 #   NETLAT_VM_MEM, NETLAT_VM_CPUS  the guest's memory and CPUs (default 4G, 2)
+#   NETLAT_VM_ACCEL, NETLAT_VM_CPU  QEMU's -accel and -cpu (default tcg,thread=single and max)
+# Single-threaded TCG: with one host thread per vCPU (QEMU's default), JVMs in the guest died in freshly compiled
+# JIT code (SIGSEGV at the entry of a c1 method: code one vCPU wrote and another ran), 4 of 25 runs of a small
+# multi-threaded Java program on 6.12; with thread=single, 0 of 25. Both vCPUs then share one host thread.
 # Why so: KVM cannot run guests in this kind of nested VM ("KVM internal error ... emulation failure" on ordinary
 # instructions), so QEMU emulates (TCG, -cpu max): a boot takes seconds, a JVM runs 10-20x slower than on the host.
 # No network (-net none): the tests' traffic stays on loopback and namespaces they create in the guest.
@@ -42,7 +46,7 @@ for attempt in 1 2 3; do
   rm -f "$results/exit" "$results/started"
   status=0
   timeout -k 10 "${NETLAT_VM_TIMEOUT:-900}" qemu-system-x86_64 \
-    -machine q35,accel=tcg -cpu max -smp "${NETLAT_VM_CPUS:-2}" -m "${NETLAT_VM_MEM:-4G}" \
+    -machine q35 -accel "${NETLAT_VM_ACCEL:-tcg,thread=single}" -cpu "${NETLAT_VM_CPU:-max}" -smp "${NETLAT_VM_CPUS:-2}" -m "${NETLAT_VM_MEM:-4G}" \
     -no-reboot -display none -monitor none -serial stdio -net none \
     -kernel "$kdir/vmlinux" -initrd "$initrd" \
     -fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap \
