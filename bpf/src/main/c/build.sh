@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the kernel object and its layout description into the bpf module's resources.
+# Builds the kernel object and its layout description into the bpf module's resources, and the Java enum
+# dev.netlat.LostCause from netlat.h's lost-cause tables into the bpf module's sources.
 # The object is committed (like cilium/ebpf's bpf2go output) so that building netlat needs no clang;
 # BpfObjectGuardTest fails when the C sources change without this script being run again.
-# Needs: clang (>= 14), libbpf-dev (bpf_helpers.h), a C compiler for layout.c.
+# Needs: clang (>= 14), libbpf-dev (bpf_helpers.h), a C compiler for layout.c and lost_causes.c.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$here/../resources/dev/netlat/bpf"
@@ -19,6 +20,11 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 cc -O0 -I. -o "$tmp/layout" layout.c
 "$tmp/layout" > "$out/netlat.layout"
+# generated Java beside the object (as bpf2go writes Go bindings): its header names the digests of its inputs
+java="$here/../java/dev/netlat/LostCause.java"
+cc -O0 -Wall -Werror -I. -o "$tmp/lost_causes" lost_causes.c
+"$tmp/lost_causes" $(sha256sum netlat.h lost_causes.c | awk '{print $2, $1}') > "$tmp/LostCause.java"
+mv "$tmp/LostCause.java" "$java"
 # the guard: a digest of every C source the object is built from
 (cd "$here" && sha256sum $(ls *.c *.h | sort)) > "$out/netlat.sources.sha256"
-echo "built $out/netlat.bpf.o ($(stat -c %s "$out/netlat.bpf.o") bytes)"
+echo "built $out/netlat.bpf.o ($(stat -c %s "$out/netlat.bpf.o") bytes) and $(realpath "$java")"

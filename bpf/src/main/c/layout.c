@@ -30,15 +30,15 @@ int main(void)
 	printf("prog_info.run_cnt=%zu\n", offsetof(struct bpf_prog_info, run_cnt));
 	printf("prog_info.recursion_misses=%zu\n", offsetof(struct bpf_prog_info, recursion_misses));
 	printf("prog_info.id=%zu\n", offsetof(struct bpf_prog_info, id));
-	/* counters and histogram ids (dev.netlat.internal.Counter), lost causes with their words */
+	/* counters and histogram ids (dev.netlat.internal.Counter); the lost causes with their words, against which
+	 * BpfObjectGuardTest checks the generated dev.netlat.LostCause */
 	K(NL_C_WRITES); K(NL_C_BYTES); K(NL_C_PACKETS); K(NL_C_NOQUEUE_PACKETS); K(NL_C_RETRANS); K(NL_C_RETRANS_BYTES);
 	K(NL_C_RETRANS_FAILED); K(NL_C_DROPS); K(NL_C_RST_SENT); K(NL_C_RST_RECV); K(NL_C_CONN_OPENED);
 	K(NL_C_CONN_CLOSED); K(NL_C_LISTEN_OVERFLOW); K(NL_C_RETRANS_KIND); K(NL_C_INCOMPLETE); K(NL_C_SOCKETS); K(NL_C_NESTED);
 	K(NL_HIST_SOCKET); K(NL_HIST_QDISC); K(NL_HIST_DEVICE); K(NL_HIST_TOTAL); K(NL_HIST_ACK); K(NL_HIST_RTT);
-	K(NL_L_SOCKS_FULL); K(NL_L_NO_PACKET); K(NL_L_NO_XMIT); K(NL_L_NO_DONE);
 	K(RK_TIMEOUT); K(RK_FAST); K(RK_TLP); K(RK_SYN); K(RK_SYN_ACK); K(RK_OTHER);
 	K(NL_EV_RETRANSMIT); K(NL_EV_DROP); K(NL_EV_RESET_SENT); K(NL_EV_RESET_RECEIVED); K(NL_EV_LISTEN_OVERFLOW);
-#define LOST(name, index, text) printf("lost.%d=%s\n", index, text);
+#define LOST(name, index, java, text) printf("lost.%d=%s\n", index, text);
 	NL_LOST_CAUSE_TABLE(LOST)
 	/* the hook table: hook.N=<hook> <program> <kind> <target> <args> <kernels seen> */
 	int n = 0;

@@ -11,7 +11,7 @@
 #include <linux/types.h>
 #endif
 
-/* Histograms, in the order of dev.netlat.Stage, then RTT. */
+/* Histograms, in the order of dev.netlat.Metric: the stages (dev.netlat.Stage order), then RTT. */
 #define NL_HIST_SOCKET 0
 #define NL_HIST_QDISC  1
 #define NL_HIST_DEVICE 2
@@ -48,19 +48,26 @@
 #define NL_C_NESTED          21 /* runs of a nested-hook program: each stands for one recursion miss of its primary */
 #define NL_COUNTERS          32
 
-/* Causes of lost samples or events (G.lost): index, name, what it means. Java reads this table from netlat.layout
- * (dev.netlat.internal.Counter), so the words live here once. */
+/* Causes of lost samples or events (G.lost): C name, index, Java name, what it means. build.sh generates the
+ * enum dev.netlat.LostCause from this table and the next one (lost_causes.c), so the words live here once. */
 #define NL_LOST_CAUSE_TABLE(X)                                                                                   \
-	X(NL_L_WRITE_RING, 0, "write ring full (more writes in flight on one socket than netlat.maps.writesInFlight)") \
-	X(NL_L_PKT_RING,   1, "packet ring full (more packets in flight on one socket than netlat.maps.packetsInFlight)") \
-	X(NL_L_SOCKS_FULL, 2, "socket table full (netlat.maps.sockets)")                                                \
-	X(NL_L_PORT_FULL,  3, "port table full (netlat.maps.portStats): port views incomplete")                         \
-	X(NL_L_NO_PACKET,  5, "packet of a write not seen")                                                             \
-	X(NL_L_NO_XMIT,    6, "net_dev_start_xmit of a packet not seen")                                                \
-	X(NL_L_NO_DONE,    7, "device-done of a packet not seen")
+	X(NL_L_WRITE_RING, 0, WRITE_RING_FULL,                                                                   \
+	  "write ring full (more writes in flight on one socket than netlat.maps.writesInFlight)")               \
+	X(NL_L_PKT_RING, 1, PACKET_RING_FULL,                                                                    \
+	  "packet ring full (more packets in flight on one socket than netlat.maps.packetsInFlight)")            \
+	X(NL_L_SOCKS_FULL, 2, SOCKET_TABLE_FULL, "socket table full (netlat.maps.sockets)")                      \
+	X(NL_L_PORT_FULL, 3, PORT_TABLE_FULL, "port table full (netlat.maps.portStats): port views incomplete")  \
+	X(NL_L_NO_PACKET, 5, PACKET_NOT_SEEN, "packet of a write not seen")                                      \
+	X(NL_L_NO_XMIT, 6, START_XMIT_NOT_SEEN, "net_dev_start_xmit of a packet not seen")                       \
+	X(NL_L_NO_DONE, 7, DEVICE_DONE_NOT_SEEN, "device-done of a packet not seen")
 /* index 4 is unused: tx_skbs is an LRU map, and an evicted skb shows up as NL_L_NO_DONE */
-#define NL_LOST_ENUM(name, index, text) name = index,
+#define NL_LOST_ENUM(name, index, java, text) name = index,
 enum { NL_LOST_CAUSE_TABLE(NL_LOST_ENUM) };
+/* Causes no program counts, found by the Java side: Java name, what it means. Kept beside the kernel's so that
+ * dev.netlat.LostCause has one source. */
+#define NL_JAVA_LOST_CAUSE_TABLE(X)                                                                              \
+	X(KERNEL_SKIPPED_RUNS, "program runs skipped by the kernel (recursion_misses)")                          \
+	X(UNRESOLVED_AT_READ, "samples still unresolved when read (TraceOptions.readTimeout ran out)")
 #define NL_LOST_CAUSES    16
 
 #define NL_DROP_REASONS   256 /* reasons >= 255 are folded into 255 */

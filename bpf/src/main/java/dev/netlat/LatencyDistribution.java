@@ -8,10 +8,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * An immutable latency histogram of one stage, aggregated in the kernel. Quantiles are within 1 % of the true
- * sample quantile (see {@link HistogramBuckets}). A stage can be {@link Status#NOT_APPLICABLE} (e.g. QDISC on a
- * {@code noqueue} device such as {@code lo}) or {@link Status#UNAVAILABLE} (its tracepoint is missing on this
- * kernel); then {@link #reason()} says why and quantiles throw instead of inventing zeros.
+ * An immutable latency histogram of one {@link Metric} (a stage, or RTT), aggregated in the kernel. Quantiles are
+ * within 1 % of the true sample quantile (see {@link HistogramBuckets}). A stage can be
+ * {@link Status#NOT_APPLICABLE} (e.g. QDISC on a {@code noqueue} device such as {@code lo}) or
+ * {@link Status#UNAVAILABLE} (its tracepoint is missing on this kernel); then {@link #reason()} says why and
+ * quantiles throw instead of inventing zeros.
  */
 public final class LatencyDistribution {
 
@@ -21,15 +22,15 @@ public final class LatencyDistribution {
     public record Bucket(long lowNanos, long highNanos, long count) {
     }
 
-    private final String name;
+    private final Metric metric;
     private final Status status;
     private final String reason;
     private final long[] counts;
     private final long count;
     private final long sumNanos;
 
-    private LatencyDistribution(String name, Status status, String reason, long[] counts, long sumNanos) {
-        this.name = name;
+    private LatencyDistribution(Metric metric, Status status, String reason, long[] counts, long sumNanos) {
+        this.metric = java.util.Objects.requireNonNull(metric, "metric");
         this.status = status;
         this.reason = reason;
         this.counts = counts;
@@ -42,35 +43,40 @@ public final class LatencyDistribution {
     }
 
     /** A measured distribution from bucket counts in the {@link HistogramBuckets} layout. */
-    public static LatencyDistribution of(String name, long[] bucketCounts, long sumNanos) {
+    public static LatencyDistribution of(Metric metric, long[] bucketCounts, long sumNanos) {
         if (bucketCounts.length != HistogramBuckets.SLOTS) {
             throw new IllegalArgumentException("expected " + HistogramBuckets.SLOTS + " buckets, got " + bucketCounts.length);
         }
-        return new LatencyDistribution(name, Status.AVAILABLE, "", bucketCounts.clone(), sumNanos);
+        return new LatencyDistribution(metric, Status.AVAILABLE, "", bucketCounts.clone(), sumNanos);
     }
 
     /** A distribution built from raw sample values, for tests and for comparing against other sources. */
-    public static LatencyDistribution ofSamples(String name, long... nanos) {
+    public static LatencyDistribution ofSamples(Metric metric, long... nanos) {
         long[] counts = new long[HistogramBuckets.SLOTS];
         long sum = 0;
         for (long v : nanos) {
             counts[HistogramBuckets.index(v)]++;
             sum += v;
         }
-        return new LatencyDistribution(name, Status.AVAILABLE, "", counts, sum);
+        return new LatencyDistribution(metric, Status.AVAILABLE, "", counts, sum);
     }
 
-    public static LatencyDistribution notApplicable(String name, String reason) {
-        return new LatencyDistribution(name, Status.NOT_APPLICABLE, reason, new long[HistogramBuckets.SLOTS], 0);
+    public static LatencyDistribution notApplicable(Metric metric, String reason) {
+        return new LatencyDistribution(metric, Status.NOT_APPLICABLE, reason, new long[HistogramBuckets.SLOTS], 0);
     }
 
-    public static LatencyDistribution unavailable(String name, String reason) {
-        return new LatencyDistribution(name, Status.UNAVAILABLE, reason, new long[HistogramBuckets.SLOTS], 0);
+    public static LatencyDistribution unavailable(Metric metric, String reason) {
+        return new LatencyDistribution(metric, Status.UNAVAILABLE, reason, new long[HistogramBuckets.SLOTS], 0);
     }
 
-    /** Stage name, e.g. {@code QDISC}. */
+    /** What this distribution measures. */
+    public Metric metric() {
+        return metric;
+    }
+
+    /** The metric's name, e.g. {@code QDISC} or {@code RTT}, for messages. */
     public String name() {
-        return name;
+        return metric.name();
     }
 
     public Status status() {
@@ -117,11 +123,11 @@ public final class LatencyDistribution {
     private double percentileNanos(double p) {
         checkPercentile(p);
         if (status != Status.AVAILABLE) {
-            throw new IllegalStateException(name + " latency is " + status.name().toLowerCase(Locale.ROOT).replace('_', ' ')
+            throw new IllegalStateException(name() + " latency is " + status.name().toLowerCase(Locale.ROOT).replace('_', ' ')
                     + ": " + reason);
         }
         if (count == 0) {
-            throw new IllegalStateException(name + " latency has no samples");
+            throw new IllegalStateException(name() + " latency has no samples");
         }
         // nearest-rank: the smallest value with at least p% of samples at or below it
         long rank = Math.max(1, (long) Math.ceil(p / 100.0 * count));
@@ -198,8 +204,11 @@ public final class LatencyDistribution {
         return Collections.unmodifiableList(out);
     }
 
-    /** Merges two distributions of the same stage (used for port views and overlapping windows). */
+    /** Merges two distributions of the same metric (used for port views and overlapping windows). */
     public LatencyDistribution plus(LatencyDistribution other) {
+        if (other.metric != metric) {
+            throw new IllegalArgumentException("cannot merge " + metric + " with " + other.metric);
+        }
         if (status != Status.AVAILABLE) {
             return this;
         }
@@ -210,18 +219,18 @@ public final class LatencyDistribution {
         for (int i = 0; i < sum.length; i++) {
             sum[i] += other.counts[i];
         }
-        return new LatencyDistribution(name, status, reason, sum, sumNanos + other.sumNanos);
+        return new LatencyDistribution(metric, status, reason, sum, sumNanos + other.sumNanos);
     }
 
     /** One line: {@code QDISC n=1200 p50=12.3µs p90=… p99=… p99.9=… max=…}, or the reason. */
     public String summary() {
         if (status != Status.AVAILABLE) {
-            return String.format(Locale.ROOT, "%-6s %s: %s", name, status.name().toLowerCase(Locale.ROOT).replace('_', ' '), reason);
+            return String.format(Locale.ROOT, "%-6s %s: %s", name(), status.name().toLowerCase(Locale.ROOT).replace('_', ' '), reason);
         }
         if (count == 0) {
-            return String.format(Locale.ROOT, "%-6s n=0", name);
+            return String.format(Locale.ROOT, "%-6s n=0", name());
         }
-        return String.format(Locale.ROOT, "%-6s n=%d p50=%s p90=%s p99=%s p99.9=%s max=%s", name, count,
+        return String.format(Locale.ROOT, "%-6s n=%d p50=%s p90=%s p99=%s p99.9=%s max=%s", name(), count,
                 DurationFormat.format(p50()), DurationFormat.format(p90()), DurationFormat.format(p99()),
                 DurationFormat.format(p999()), DurationFormat.format(max()));
     }
@@ -232,7 +241,7 @@ public final class LatencyDistribution {
      */
     public String toHistogramText() {
         StringBuilder sb = new StringBuilder();
-        sb.append(name).append(" latency");
+        sb.append(name()).append(" latency");
         if (status != Status.AVAILABLE) {
             return sb.append(": ").append(status.name().toLowerCase(Locale.ROOT).replace('_', ' '))
                     .append(" (").append(reason).append(")\n").toString();

@@ -16,8 +16,14 @@ public interface NetworkTrace extends NetworkView, AutoCloseable {
     /** Events the kernel side could not record (programs skipped by the kernel, full maps or rings). 0 means complete. */
     long lostEvents();
 
-    /** {@link #lostEvents()} by cause, only causes with a non-zero count. */
-    Map<String, Long> lostEventsByCause();
+    /** {@link #lostEvents()} by cause, only causes with a non-zero count ({@link LostCause#description()} says why). */
+    Map<LostCause, Long> lostEventsByCause();
+
+    /**
+     * {@link LostCause#UNRESOLVED_AT_READ} by metric, only non-zero: samples begun before a read that had not completed
+     * when the read gave up waiting ({@link TraceOptions#readTimeout()}); the most any read of the window found.
+     */
+    Map<Metric, Long> unresolvedAtRead();
 
     /** Events that happened but did not fit the bounded {@link #events()} list. */
     long eventsNotKept();

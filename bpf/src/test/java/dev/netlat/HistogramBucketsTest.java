@@ -43,7 +43,7 @@ class HistogramBucketsTest {
             values[i] = 1_000 + (long) (r.nextGaussian() * 200 + 5_000) * (r.nextInt(10) == 0 ? 100 : 1);
             values[i] = Math.max(values[i], 1);
         }
-        LatencyDistribution d = LatencyDistribution.ofSamples("X", values);
+        LatencyDistribution d = LatencyDistribution.ofSamples(Metric.SOCKET, values);
         long[] sorted = values.clone();
         Arrays.sort(sorted);
         for (double p : new double[] {50, 90, 99, 99.9, 100}) {
@@ -56,16 +56,16 @@ class HistogramBucketsTest {
 
     @Test
     void unavailableAndNotApplicableRefuseToInventNumbers() {
-        LatencyDistribution na = LatencyDistribution.notApplicable("QDISC", "noqueue");
+        LatencyDistribution na = LatencyDistribution.notApplicable(Metric.QDISC, "noqueue");
         assertThat(na.percentileNanosOrNaN(99)).isNaN();
         org.assertj.core.api.Assertions.assertThatThrownBy(na::p99).hasMessageContaining("not applicable").hasMessageContaining("noqueue");
-        LatencyDistribution empty = LatencyDistribution.ofSamples("ACK");
+        LatencyDistribution empty = LatencyDistribution.ofSamples(Metric.ACK);
         org.assertj.core.api.Assertions.assertThatThrownBy(empty::p50).hasMessageContaining("no samples");
     }
 
     @Test
     void histogramTextShowsRowsAndQuantiles() {
-        LatencyDistribution d = LatencyDistribution.ofSamples("SOCKET", 1_500, 2_500, 2_600, 900_000);
+        LatencyDistribution d = LatencyDistribution.ofSamples(Metric.SOCKET, 1_500, 2_500, 2_600, 900_000);
         String text = d.toHistogramText();
         assertThat(text).contains("SOCKET latency, 4 samples").contains("p50=").contains("|@");
         assertThat(DurationFormatTest.fmt(Duration.ofNanos(1_500))).isEqualTo("1.50" + DurationFormat.MICROS);

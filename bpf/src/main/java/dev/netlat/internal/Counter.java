@@ -2,8 +2,8 @@
 package dev.netlat.internal;
 
 /**
- * Indices of G.counters, G.lost and the histograms, and the words for each lost cause: read from netlat.layout, which
- * build.sh generates from netlat.h, so no value here is a hand copy of the C side's.
+ * Indices of G.counters and the histograms: read from netlat.layout, which build.sh generates from netlat.h, so no
+ * value here is a hand copy of the C side's (G.lost's indices are in the generated {@link dev.netlat.LostCause}).
  */
 final class Counter {
     private static final Layout L = Layout.INSTANCE;
@@ -28,25 +28,14 @@ final class Counter {
     /** Runs of nested-hook programs, each making up for one recursion miss of its primary. */
     static final int NESTED = L.get("const.NL_C_NESTED");
 
-    /** Words for each G.lost cause, by index; null entries are unused. */
-    static final String[] LOST_CAUSES = lostCauses();
-
     static final int HIST_RTT = L.get("const.NL_HIST_RTT");
     /** Every histogram id: the stages in {@link dev.netlat.Stage} order, then RTT. */
     static final int[] ALL_HISTS = {L.get("const.NL_HIST_SOCKET"), L.get("const.NL_HIST_QDISC"),
         L.get("const.NL_HIST_DEVICE"), L.get("const.NL_HIST_TOTAL"), L.get("const.NL_HIST_ACK"), HIST_RTT};
 
-    /** A histogram id's name: the stage's, or RTT. */
-    static String histName(int hist) {
-        return hist < dev.netlat.Stage.values().length ? dev.netlat.Stage.values()[hist].name() : "RTT";
-    }
-
-    private static String[] lostCauses() {
-        String[] out = new String[L.get("const.NL_LOST_CAUSES")];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = L.has("lost." + i) ? L.string("lost." + i) : null;
-        }
-        return out;
+    /** What a histogram id measures: the ids are in {@link dev.netlat.Metric} order (BpfObjectGuardTest checks). */
+    static dev.netlat.Metric metric(int hist) {
+        return dev.netlat.Metric.values()[hist];
     }
 
     private Counter() {

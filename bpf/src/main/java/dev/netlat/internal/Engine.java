@@ -7,7 +7,6 @@ import dev.netlat.NetlatUnavailableException;
 import dev.netlat.NetworkTrace;
 import dev.netlat.Stage;
 import dev.netlat.TraceOptions;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,7 +28,7 @@ public final class Engine {
     private final Pointer global;
     private final Map<Stage, String> unavailableStages;
     private final HookPlan plan;
-    private final java.util.Set<Integer> missingHookCauses;
+    private final java.util.Set<dev.netlat.LostCause> missingHookCauses;
     /** Per histogram id (stages in Stage order, then RTT): whether its samples can complete on this kernel. */
     private final boolean[] histAvailable;
     private int activeWindows;
@@ -237,7 +236,7 @@ public final class Engine {
         return hist >= histAvailable.length || histAvailable[hist]; // decided once, at load: read per window read
     }
 
-    java.util.Set<Integer> causesOfMissingHooks() {
+    java.util.Set<dev.netlat.LostCause> causesOfMissingHooks() {
         return missingHookCauses;
     }
 
@@ -279,14 +278,14 @@ public final class Engine {
     }
 
     /**
-     * Samples of the current tracing period begun but not yet completed, by stage name (RTT last): a diagnostic for
-     * a read that gave up waiting.
+     * Samples of the current tracing period begun but not yet completed, by metric: a diagnostic for a read that
+     * gave up waiting.
      */
-    public synchronized Map<String, Long> pendingSamples() {
-        Map<String, Long> out = new LinkedHashMap<>();
+    public synchronized Map<dev.netlat.Metric, Long> pendingSamples() {
+        Map<dev.netlat.Metric, Long> out = new java.util.EnumMap<>(dev.netlat.Metric.class);
         for (int h : Counter.ALL_HISTS) {
             long pending = readGlobal("entered", periodRow(epoch) + h) - readGlobal("completed", periodRow(epoch) + h);
-            out.put(Counter.histName(h), pending);
+            out.put(Counter.metric(h), pending);
         }
         return out;
     }

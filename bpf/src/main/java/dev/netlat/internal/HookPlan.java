@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.netlat.internal;
 
+import dev.netlat.LostCause;
 import dev.netlat.Stage;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -122,17 +123,16 @@ final class HookPlan {
      * Lost-sample causes that on this kernel only say a hook is missing (its stages already report unavailable
      * with the reason), not that anything was lost: e.g. "net_dev_start_xmit of a packet not seen" without that hook.
      */
-    java.util.Set<Integer> causesOfMissingHooks() {
-        Layout l = Layout.INSTANCE;
-        java.util.Set<Integer> out = new java.util.HashSet<>();
+    java.util.Set<LostCause> causesOfMissingHooks() {
+        java.util.Set<LostCause> out = java.util.EnumSet.noneOf(LostCause.class);
         if (!has("dev_queue")) {
-            out.add(l.get("const.NL_L_NO_PACKET"));
+            out.add(LostCause.PACKET_NOT_SEEN);
         }
         if (!has("start_xmit")) {
-            out.add(l.get("const.NL_L_NO_XMIT"));
+            out.add(LostCause.START_XMIT_NOT_SEEN);
         }
         if (!has("start_xmit") || !has("netif_rx")) {
-            out.add(l.get("const.NL_L_NO_DONE"));
+            out.add(LostCause.DEVICE_DONE_NOT_SEEN);
         }
         return out;
     }

@@ -3,6 +3,7 @@ package dev.netlat.internal;
 
 import dev.netlat.HistogramBuckets;
 import dev.netlat.LatencyDistribution;
+import dev.netlat.Metric;
 import dev.netlat.NetworkEvent;
 import dev.netlat.NetworkView;
 import dev.netlat.RetransmitKind;
@@ -34,13 +35,13 @@ class SnapshotView implements NetworkView {
     public LatencyDistribution latency(Stage stage) {
         String reason = engine.unavailableStages().get(stage);
         if (reason != null) {
-            return LatencyDistribution.unavailable(stage.name(), reason);
+            return LatencyDistribution.unavailable(Metric.of(stage), reason);
         }
-        LatencyDistribution d = histogram(stage.name(), stage.ordinal());
+        LatencyDistribution d = histogram(Metric.of(stage), stage.ordinal());
         if (stage == Stage.QDISC && d.count() == 0) {
             long bypass = counter(Counter.NOQUEUE_PACKETS);
             if (bypass > 0) {
-                return LatencyDistribution.notApplicable(stage.name(), "all " + bypass
+                return LatencyDistribution.notApplicable(Metric.QDISC, "all " + bypass
                         + " packets went to devices without a qdisc (noqueue, e.g. lo): there is no qdisc stage to measure");
             }
         }
@@ -50,14 +51,14 @@ class SnapshotView implements NetworkView {
     @Override
     public LatencyDistribution rtt() {
         if (!engine.rttAvailable()) {
-            return LatencyDistribution.unavailable("RTT", engine.whyRttUnavailable());
+            return LatencyDistribution.unavailable(Metric.RTT, engine.whyRttUnavailable());
         }
-        return histogram("RTT", Counter.HIST_RTT);
+        return histogram(Metric.RTT, Counter.HIST_RTT);
     }
 
-    private LatencyDistribution histogram(String name, int hist) {
+    private LatencyDistribution histogram(Metric metric, int hist) {
         if (port == null) {
-            return LatencyDistribution.of(name, diff.hist[hist], diff.sums[hist]);
+            return LatencyDistribution.of(metric, diff.hist[hist], diff.sums[hist]);
         }
         long[] counts = new long[HistogramBuckets.SLOTS];
         double sum = 0;
@@ -68,7 +69,7 @@ class SnapshotView implements NetworkView {
                 sum += e.getValue() * HistogramBuckets.representative(k.bucket());
             }
         }
-        return LatencyDistribution.of(name, counts, (long) sum);
+        return LatencyDistribution.of(metric, counts, (long) sum);
     }
 
     long counter(int index) {

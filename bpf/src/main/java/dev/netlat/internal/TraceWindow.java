@@ -3,6 +3,8 @@ package dev.netlat.internal;
 
 import com.sun.jna.Pointer;
 import dev.netlat.LatencyDistribution;
+import dev.netlat.LostCause;
+import dev.netlat.Metric;
 import dev.netlat.NetworkEvent;
 import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkView;
@@ -15,8 +17,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
@@ -156,105 +157,13 @@ final class TraceWindow implements NetworkTrace {
             throw new IllegalStateException("port(" + port + ") needs port views, but this window was started with "
                     + "TraceOptions.portViews(false); start it with TraceOptions.defaults() to narrow by port");
         }
-        return new PortView(port);
+        return new PortView(this, port);
     }
 
-    private SnapshotView portView(int port, int... hists) {
+    /** The window as it is now (or frozen), narrowed to one port, after waiting for the given histograms. */
+    SnapshotView portView(int port, int... hists) {
         SnapshotView all = view(true, hists);
         return new SnapshotView(engine, all.diff, port, all.events);
-    }
-
-    private final class PortView implements NetworkView {
-        private final int port;
-
-        PortView(int port) {
-            this.port = port;
-        }
-
-        @Override
-        public LatencyDistribution latency(Stage stage) {
-            return portView(port, stage.ordinal()).latency(stage);
-        }
-
-        @Override
-        public LatencyDistribution rtt() {
-            return portView(port, Counter.HIST_RTT).rtt();
-        }
-
-        @Override
-        public long writes() {
-            return portView(port).writes();
-        }
-
-        @Override
-        public long bytes() {
-            return portView(port).bytes();
-        }
-
-        @Override
-        public long packets() {
-            return portView(port).packets();
-        }
-
-        @Override
-        public long retransmits() {
-            return portView(port).retransmits();
-        }
-
-        @Override
-        public Map<RetransmitKind, Long> retransmitsByKind() {
-            return portView(port).retransmitsByKind();
-        }
-
-        @Override
-        public long retransmittedBytes() {
-            return portView(port).retransmittedBytes();
-        }
-
-        @Override
-        public long drops() {
-            return portView(port).drops();
-        }
-
-        @Override
-        public Map<String, Long> dropsByReason() {
-            return portView(port).dropsByReason();
-        }
-
-        @Override
-        public long resetsSent() {
-            return portView(port).resetsSent();
-        }
-
-        @Override
-        public long resetsReceived() {
-            return portView(port).resetsReceived();
-        }
-
-        @Override
-        public long connectionsOpened() {
-            return portView(port).connectionsOpened();
-        }
-
-        @Override
-        public long connectionsClosed() {
-            return portView(port).connectionsClosed();
-        }
-
-        @Override
-        public long listenOverflows() {
-            return portView(port).listenOverflows();
-        }
-
-        @Override
-        public List<NetworkEvent> events() {
-            return portView(port).events();
-        }
-
-        @Override
-        public String toString() {
-            return "NetworkView{port=" + port + ", writes=" + writes() + "}";
-        }
     }
 
     @Override
@@ -333,23 +242,33 @@ final class TraceWindow implements NetworkTrace {
     }
 
     @Override
-    public Map<String, Long> lostEventsByCause() {
+    public Map<LostCause, Long> lostEventsByCause() {
         Snapshot d = view(false).diff;
-        Map<String, Long> out = new LinkedHashMap<>();
-        for (int i = 0; i < d.lost.length && i < Counter.LOST_CAUSES.length; i++) {
-            if (d.lost[i] != 0 && !engine.causesOfMissingHooks().contains(i)) {
-                out.put(Counter.LOST_CAUSES[i] != null ? Counter.LOST_CAUSES[i] : "cause " + i, d.lost[i]);
+        Map<LostCause, Long> out = new EnumMap<>(LostCause.class);
+        for (LostCause c : LostCause.values()) {
+            int i = c.kernelIndex();
+            // on a kernel without a hook, its "not seen" cause counts what that hook never saw: the stages say so
+            if (i >= 0 && i < d.lost.length && d.lost[i] != 0 && !engine.causesOfMissingHooks().contains(c)) {
+                out.put(c, d.lost[i]);
             }
         }
         if (d.recursionMisses != 0) {
-            out.put("program runs skipped by the kernel (recursion_misses)", d.recursionMisses);
+            out.put(LostCause.KERNEL_SKIPPED_RUNS, d.recursionMisses);
         }
+        long unresolved = unresolvedAtRead().values().stream().mapToLong(Long::longValue).sum();
+        if (unresolved != 0) {
+            out.put(LostCause.UNRESOLVED_AT_READ, unresolved);
+        }
+        return out;
+    }
+
+    @Override
+    public Map<Metric, Long> unresolvedAtRead() {
+        Map<Metric, Long> out = new EnumMap<>(Metric.class);
         synchronized (unresolvedAtRead) {
             for (int h = 0; h < unresolvedAtRead.length; h++) {
                 if (unresolvedAtRead[h] > 0) {
-                    out.put(Counter.histName(h)
-                            + " samples still unresolved when read (after readTimeout " + options.readTimeout() + ")",
-                            unresolvedAtRead[h]);
+                    out.put(Counter.metric(h), unresolvedAtRead[h]);
                 }
             }
         }

@@ -3,6 +3,7 @@ package dev.netlat.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.netlat.LostCause;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,7 +108,7 @@ class HostileEnvironmentTest {
     void aFullSocketTableIsCountedAndReportedNeverSilent() throws Exception {
         Map<String, String> tiny = runChild(4, "-Dnetlat.maps.sockets=1");
         assertThat(Long.parseLong(tiny.get("lost"))).as(tiny.toString()).isPositive();
-        assertThat(tiny.get("lostCauses")).contains("socket table full");
+        assertThat(tiny.get("lostCauses")).contains(LostCause.SOCKET_TABLE_FULL.name());
         Map<String, String> normal = runChild(4);
         assertThat(normal.get("lost")).as("default sizes lose nothing: " + normal).isEqualTo("0");
         assertThat(normal.get("writes")).isEqualTo("80");
@@ -118,7 +119,7 @@ class HostileEnvironmentTest {
         Map<String, String> tiny = runChild(4, "-Dnetlat.maps.writesInFlight=1", "-Dnetlat.maps.packetsInFlight=1");
         assertThat(tiny.get("writes")).as("counters stay exact when samples are lost: " + tiny).isEqualTo("80");
         assertThat(Long.parseLong(tiny.get("lost"))).as(tiny.toString()).isPositive();
-        assertThat(tiny.get("lostCauses")).contains("netlat.maps.writesInFlight");
+        assertThat(tiny.get("lostCauses")).contains(LostCause.WRITE_RING_FULL.name());
         // every write is either measured or counted as lost: nothing silent
         long socketSamples = Long.parseLong(tiny.get("stage.SOCKET").split(":")[1]);
         assertThat(socketSamples).as(tiny.toString()).isLessThan(80);

@@ -3,6 +3,7 @@ package dev.netlat.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.netlat.Metric;
 import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkTracer;
 import dev.netlat.Stage;
@@ -46,12 +47,11 @@ class PeriodIsolationTest {
                         }
                     }
                     first.latency(Stage.SOCKET); // readTimeout zero: gives up at once, notes what is unresolved
-                    stuck = first.lostEventsByCause().getOrDefault(
-                            "SOCKET samples still unresolved when read (after readTimeout PT0S)", 0L);
+                    stuck = first.unresolvedAtRead().getOrDefault(Metric.SOCKET, 0L);
                 }
                 assertThat(stuck).as("the first window ends with writes whose data is still in the send buffer")
                         .isPositive();
-                assertThat(Engine.get().pendingSamples().get("SOCKET")).as("pending in the first period")
+                assertThat(Engine.get().pendingSamples().get(Metric.SOCKET)).as("pending in the first period")
                         .isGreaterThanOrEqualTo(stuck);
 
                 // a short read bound: the stuck socket's zero-window probing would settle the old samples after

@@ -61,7 +61,7 @@ public abstract class AbstractNetworkViewAssert<SELF extends AbstractNetworkView
      * short (a socket that did not fit the socket table is not counted at all).
      */
     private void requireCompleteCount(String expected, String measured) {
-        Map<String, Long> lost = LostEvents.lost(lossSource());
+        Map<String, Long> lost = LostEvents.inWords(lossSource());
         if (lost.isEmpty() || allowLost) {
             return;
         }
@@ -80,7 +80,7 @@ public abstract class AbstractNetworkViewAssert<SELF extends AbstractNetworkView
 
     /** A line naming lost events for a counter assertion that fails anyway, or "". */
     private String lossNote() {
-        Map<String, Long> lost = LostEvents.lost(lossSource());
+        Map<String, Long> lost = LostEvents.inWords(lossSource());
         return lost.isEmpty() ? "" : "Note: the count may be short: " + LostEvents.describe(lost) + ".\n";
     }
 

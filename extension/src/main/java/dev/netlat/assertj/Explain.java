@@ -12,12 +12,9 @@ final class Explain {
     private Explain() {
     }
 
+    /** The stage a distribution measures, or null for RTT. */
     static Stage stageOf(LatencyDistribution d) {
-        try {
-            return Stage.parse(d.name());
-        } catch (RuntimeException e) {
-            return null;
-        }
+        return d.metric().stage().orElse(null);
     }
 
     /** "writes", "packets" or "samples". */
@@ -73,38 +70,33 @@ final class Explain {
     /** Why a slow tail in this stage matters, in one sentence. */
     static String whyItMatters(LatencyDistribution d) {
         Stage s = stageOf(d);
-        if (s == null) {
-            if ("RTT".equalsIgnoreCase(d.name())) {
-                return "RTT is the time from a packet's first transmission until the ACK covering it; a long tail means"
+        String places = s == null ? "" : " (" + s.kernelPlaces() + ")";
+        // exhaustive: a metric added without its sentence does not compile
+        return switch (d.metric()) {
+            case RTT ->
+                "RTT is the time from a packet's first transmission until the ACK covering it; a long tail means"
                         + " the path or the peer's receive side is slow, and every request/response pays it.";
-            }
-            return d.name() + " is one of the measured latencies; its tail is what the slowest requests pay.";
-        }
-        String places = " (" + s.kernelPlaces() + ")";
-        switch (s) {
-            case SOCKET:
-                return "SOCKET is the time from the write call until the packet carrying its last byte enters the qdisc"
+            case SOCKET ->
+                "SOCKET is the time from the write call until the packet carrying its last byte enters the qdisc"
                         + " layer" + places + "; a slow tail here means the sending socket itself held the data back"
                         + " (full send buffer, closed congestion or receive window, Nagle, TCP small-queue throttling),"
                         + " before the network was involved at all.";
-            case QDISC:
-                return "QDISC is the time packets wait in the device's traffic-control queue" + places + "; a slow"
+            case QDISC ->
+                "QDISC is the time packets wait in the device's traffic-control queue" + places + "; a slow"
                         + " tail here means egress queueing or shaping (a busy NIC, fq/tbf/netem pacing) delays"
                         + " every packet behind it.";
-            case DEVICE:
-                return "DEVICE is the time the driver/device holds a packet until it is done with it" + places
+            case DEVICE ->
+                "DEVICE is the time the driver/device holds a packet until it is done with it" + places
                         + "; a slow tail here points at the NIC, its TX ring or interrupt coalescing.";
-            case TOTAL:
-                return "TOTAL is the time from the write call until the device is done with the packet carrying its"
+            case TOTAL ->
+                "TOTAL is the time from the write call until the device is done with the packet carrying its"
                         + " last byte" + places + ": the whole local transmit path one write pays before its data"
                         + " is on the wire.";
-            case ACK:
-                return "ACK is the time from the write call until the peer acknowledged its last byte" + places
+            case ACK ->
+                "ACK is the time from the write call until the peer acknowledged its last byte" + places
                         + "; it adds the network round trip and the peer's receive path to the local transmit path,"
                         + " and is what a request/response waits for at least.";
-            default:
-                return s.name() + " latency" + places + ".";
-        }
+        };
     }
 
     static String statusWord(LatencyDistribution d) {

@@ -2,6 +2,7 @@
 package dev.netlat.assertj;
 
 import dev.netlat.LatencyDistribution;
+import dev.netlat.LostCause;
 import dev.netlat.NetworkTrace;
 import java.time.Duration;
 import java.util.Locale;
@@ -159,12 +160,12 @@ public class LatencyDistributionAssert extends AbstractAssert<LatencyDistributio
     }
 
     /** The lost events of the window this distribution was read from, when any (empty when none or unknown). */
-    public Map<String, Long> lostEvents() {
-        return LostEvents.lost(lossSource);
+    public Map<LostCause, Long> lostEvents() {
+        return LostEvents.byCause(lossSource);
     }
 
     private void requireNoLostEvents(String expected) {
-        Map<String, Long> lost = lostEvents();
+        Map<String, Long> lost = LostEvents.inWords(lossSource);
         if (lost.isEmpty() || allowLost) {
             return;
         }

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.netlat.assertj;
 
+import dev.netlat.LostCause;
+import dev.netlat.Metric;
 import dev.netlat.NetworkTrace;
 import java.lang.ref.WeakReference;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -104,17 +107,44 @@ public final class LostEvents {
         return result instanceof NetworkTrace ? (NetworkTrace) result : null;
     }
 
-    /** The non-zero lost events of a window by cause (empty when none or unknown). */
-    static Map<String, Long> lost(NetworkTrace source) {
+    /**
+     * The non-zero lost events of a window in words, for messages and reports (empty when none or unknown): each
+     * cause by its {@link LostCause#description()}, except that samples unresolved at read are named per metric
+     * ({@code SOCKET samples still unresolved when read (…)}), so a message says which stage a read gave up on.
+     */
+    public static Map<String, Long> inWords(NetworkTrace source) {
         Map<String, Long> out = new LinkedHashMap<>();
         if (source == null) {
             return out;
         }
-        source.lostEventsByCause().forEach((k, v) -> {
-            if (v != null && v > 0) {
-                out.put(k, v);
+        Map<Metric, Long> unresolved = source.unresolvedAtRead();
+        source.lostEventsByCause().forEach((cause, n) -> {
+            if (n == null || n <= 0) {
+                return;
+            }
+            if (cause == LostCause.UNRESOLVED_AT_READ && !unresolved.isEmpty()) {
+                unresolved.forEach((metric, u) -> {
+                    if (u != null && u > 0) {
+                        out.put(metric.name() + " " + cause.description(), u);
+                    }
+                });
+            } else {
+                out.put(cause.description(), n);
             }
         });
+        return out;
+    }
+
+    /** The non-zero lost events of a window by cause (empty when none or unknown). */
+    static Map<LostCause, Long> byCause(NetworkTrace source) {
+        Map<LostCause, Long> out = new EnumMap<>(LostCause.class);
+        if (source != null) {
+            source.lostEventsByCause().forEach((cause, n) -> {
+                if (n != null && n > 0) {
+                    out.put(cause, n);
+                }
+            });
+        }
         return out;
     }
 
@@ -122,7 +152,10 @@ public final class LostEvents {
         return byCause.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    /** "600 events lost in this trace window, by cause {socket table full (netlat.maps.sockets)=600}". */
+    /**
+     * "600 events lost in this trace window, by cause {socket table full (netlat.maps.sockets)=600}", from the loss
+     * {@linkplain #inWords in words}.
+     */
     public static String describe(Map<String, Long> byCause) {
         long n = total(byCause);
         return n + " event" + (n == 1 ? "" : "s") + " lost in this trace window, by cause " + byCause;

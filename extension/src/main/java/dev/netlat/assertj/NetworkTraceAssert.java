@@ -23,7 +23,7 @@ public class NetworkTraceAssert extends AbstractNetworkViewAssert<NetworkTraceAs
                             + "Why it matters: the latencies and counters of this trace are incomplete and may miss"
                             + " exactly the slow samples; reduce the traffic in the window or the number of traced"
                             + " sockets.%n%s",
-                    lost, lost == 1 ? "" : "s", nonZero(actual.lostEventsByCause()), latencyTable()));
+                    lost, lost == 1 ? "" : "s", LostEvents.inWords(actual), latencyTable()));
         }
         return myself;
     }

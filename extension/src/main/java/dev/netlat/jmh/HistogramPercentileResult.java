@@ -3,6 +3,7 @@ package dev.netlat.jmh;
 
 import dev.netlat.HistogramBuckets;
 import dev.netlat.LatencyDistribution;
+import dev.netlat.Metric;
 import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
@@ -32,12 +33,12 @@ import org.openjdk.jmh.util.ScoreFormatter;
  * <p>Serializable: the profiler creates these in the forked JVM, and JMH sends them to the host, which merges them.
  */
 public final class HistogramPercentileResult extends Result<HistogramPercentileResult> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     /** Score unit: microseconds, like the rest of the profiler's latency results. */
     static final String UNIT = "us";
 
-    private final String stage;
+    private final Metric metric;
     private final double percentile;
     /** Non-empty bucket indexes, ascending; {@code counts[i]} samples fell into bucket {@code buckets[i]}. */
     private final int[] buckets;
@@ -56,10 +57,10 @@ public final class HistogramPercentileResult extends Result<HistogramPercentileR
                 : distribution.status().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ": " + distribution.reason();
         long sum = distribution.isAvailable() ? distribution.sumNanos() : 0;
         long[] dense = distribution.isAvailable() ? distribution.bucketCounts() : new long[HistogramBuckets.SLOTS];
-        return fromDense(label, distribution.name(), percentile, dense, sum, reason);
+        return fromDense(label, distribution.metric(), percentile, dense, sum, reason);
     }
 
-    private static HistogramPercentileResult fromDense(String label, String stage, double percentile, long[] dense,
+    private static HistogramPercentileResult fromDense(String label, Metric metric, double percentile, long[] dense,
                                                        long sumNanos, String reason) {
         int n = 0;
         for (long c : dense) {
@@ -77,19 +78,19 @@ public final class HistogramPercentileResult extends Result<HistogramPercentileR
                 j++;
             }
         }
-        return new HistogramPercentileResult(label, stage, percentile, buckets, counts, sumNanos, reason);
+        return new HistogramPercentileResult(label, metric, percentile, buckets, counts, sumNanos, reason);
     }
 
-    HistogramPercentileResult(String label, String stage, double percentile, int[] buckets, long[] counts,
+    HistogramPercentileResult(String label, Metric metric, double percentile, int[] buckets, long[] counts,
                               long sumNanos, String reason) {
-        this(label, stage, percentile, buckets, counts, sumNanos, reason,
-                score(stage, percentile, dense(buckets, counts), sumNanos));
+        this(label, metric, percentile, buckets, counts, sumNanos, reason,
+                score(metric, percentile, dense(buckets, counts), sumNanos));
     }
 
-    private HistogramPercentileResult(String label, String stage, double percentile, int[] buckets, long[] counts,
+    private HistogramPercentileResult(String label, Metric metric, double percentile, int[] buckets, long[] counts,
                                       long sumNanos, String reason, double score) {
         super(ResultRole.SECONDARY, label, of(score), UNIT, AggregationPolicy.AVG); // the policy is unused: see getScore()
-        this.stage = stage;
+        this.metric = metric;
         this.percentile = percentile;
         this.buckets = buckets;
         this.counts = counts;
@@ -118,14 +119,14 @@ public final class HistogramPercentileResult extends Result<HistogramPercentileR
         return dense;
     }
 
-    private static double score(String stage, double percentile, long[] dense, long sumNanos) {
+    private static double score(Metric metric, double percentile, long[] dense, long sumNanos) {
         // NaN for an empty histogram; throws IllegalArgumentException for a percentile outside (0, 100]
-        return LatencyDistribution.of(stage, dense, sumNanos).percentileNanosOrNaN(percentile) / 1000.0;
+        return LatencyDistribution.of(metric, dense, sumNanos).percentileNanosOrNaN(percentile) / 1000.0;
     }
 
-    /** Stage name, e.g. {@code SOCKET}. */
-    public String stage() {
-        return stage;
+    /** What the histogram measures, e.g. {@link Metric#SOCKET}. */
+    public Metric metric() {
+        return metric;
     }
 
     /** The percentile reported, in (0, 100]. */
@@ -135,7 +136,7 @@ public final class HistogramPercentileResult extends Result<HistogramPercentileR
 
     /** The merged histogram as a distribution (status available even when the stage was not measured: then empty). */
     public LatencyDistribution distribution() {
-        return LatencyDistribution.of(stage, dense(buckets, counts), sumNanos);
+        return LatencyDistribution.of(metric, dense(buckets, counts), sumNanos);
     }
 
     /** Why the stage was not measured (e.g. {@code not applicable: ...}); empty when it was. */
@@ -182,7 +183,7 @@ public final class HistogramPercentileResult extends Result<HistogramPercentileR
     /** An iteration without this result contributes no samples. */
     @Override
     protected HistogramPercentileResult getZeroResult() {
-        return new HistogramPercentileResult(label, stage, percentile, new int[0], new long[0], 0, "");
+        return new HistogramPercentileResult(label, metric, percentile, new int[0], new long[0], 0, "");
     }
 
     @Override
@@ -191,11 +192,11 @@ public final class HistogramPercentileResult extends Result<HistogramPercentileR
         String p = new java.math.BigDecimal(Double.toString(percentile)).stripTrailingZeros().toPlainString();
         String what;
         if (n > 0) {
-            what = "p" + p + " of " + n + " " + stage + " samples, merged over iterations and forks";
+            what = "p" + p + " of " + n + " " + metric + " samples, merged over iterations and forks";
         } else if (!reason.isEmpty()) {
-            what = stage + " " + reason;
+            what = metric + " " + reason;
         } else {
-            what = "no " + stage + " samples";
+            what = "no " + metric + " samples";
         }
         return String.format(Locale.ROOT, "  %s %s  (%s)%n", ScoreFormatter.format(score), getScoreUnit(), what);
     }
@@ -212,11 +213,11 @@ public final class HistogramPercentileResult extends Result<HistogramPercentileR
             long sum = 0;
             Set<String> reasons = new LinkedHashSet<>();
             for (HistogramPercentileResult r : results) {
-                if (!r.label.equals(first.label) || !r.unit.equals(first.unit) || !r.stage.equals(first.stage)
+                if (!r.label.equals(first.label) || !r.unit.equals(first.unit) || r.metric != first.metric
                         || Double.compare(r.percentile, first.percentile) != 0) {
-                    throw new IllegalStateException("Combining different results: " + first.label + " (" + first.stage
-                            + ", p" + first.percentile + ", " + first.unit + ") and " + r.label + " (" + r.stage + ", p"
-                            + r.percentile + ", " + r.unit + ")");
+                    throw new IllegalStateException("Combining different results: " + first.label + " (" + first.metric
+                            + ", p" + first.percentile + ", " + first.unit + ") and " + r.label + " (" + r.metric
+                            + ", p" + r.percentile + ", " + r.unit + ")");
                 }
                 for (int i = 0; i < r.buckets.length; i++) {
                     dense[r.buckets[i]] += r.counts[i];
@@ -226,17 +227,17 @@ public final class HistogramPercentileResult extends Result<HistogramPercentileR
                     reasons.addAll(Arrays.asList(r.reason.split("; ")));
                 }
             }
-            return fromDense(first.label, first.stage, first.percentile, dense, sum, String.join("; ", reasons));
+            return fromDense(first.label, first.metric, first.percentile, dense, sum, String.join("; ", reasons));
         }
     }
 
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
         try {
-            if (stage == null || reason == null || buckets == null || counts == null) {
+            if (metric == null || reason == null || buckets == null || counts == null) {
                 throw new IllegalArgumentException("missing fields");
             }
-            double expected = score(stage, percentile, dense(buckets, counts), sumNanos);
+            double expected = score(metric, percentile, dense(buckets, counts), sumNanos);
             if (Double.compare(expected, score) != 0) {
                 throw new IllegalArgumentException("score " + score + " is not the histogram's p" + percentile);
             }

@@ -5,16 +5,20 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.netlat.LatencyDistribution;
+import dev.netlat.LostCause;
+import dev.netlat.Metric;
 import dev.netlat.NetworkEvent;
 import dev.netlat.NetworkTrace;
 import dev.netlat.RetransmitKind;
 import dev.netlat.Stage;
+import dev.netlat.assertj.LostEvents;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -135,9 +139,9 @@ public final class ReportWriter {
                                        NetworkTrace trace, List<TraceReport.Budget> budgets) {
         Map<String, TraceReport.StageStats> stages = new LinkedHashMap<>();
         for (Stage s : Stage.values()) {
-            stages.put(s.key(), stageStats(s, () -> trace.latency(s)));
+            stages.put(s.key(), stageStats(Metric.of(s), () -> trace.latency(s)));
         }
-        TraceReport.StageStats rtt = stageStats(null, trace::rtt);
+        TraceReport.StageStats rtt = stageStats(Metric.RTT, trace::rtt);
         TraceReport.Counters counters = new TraceReport.Counters(trace.writes(), trace.bytes(), trace.packets(),
                 trace.retransmits(), trace.retransmittedBytes(), trace.drops(), trace.resetsSent(),
                 trace.resetsReceived(), trace.connectionsOpened(), trace.connectionsClosed(), trace.listenOverflows());
@@ -154,7 +158,15 @@ public final class ReportWriter {
         return new TraceReport(TraceReport.SCHEMA_VERSION, test, window, List.copyOf(ports),
                 startedAt == null ? null : startedAt.toString(), trace.elapsed().toNanos(), stages, rtt, counters,
                 byKind, new TreeMap<>(trace.dropsByReason()), trace.lostEvents(),
-                new TreeMap<>(trace.lostEventsByCause()), trace.eventsNotKept(), events, List.copyOf(budgets));
+                new TreeMap<>(LostEvents.inWords(trace)), trace.eventsNotKept(), events, List.copyOf(budgets),
+                inOrder(LostCause.class, trace.lostEventsByCause()), inOrder(Metric.class, trace.unresolvedAtRead()));
+    }
+
+    /** A copy in the enum's order (EnumMap's copy constructor refuses an empty map that is not an EnumMap). */
+    private static <K extends Enum<K>> Map<K, Long> inOrder(Class<K> type, Map<K, Long> counts) {
+        Map<K, Long> out = new EnumMap<>(type);
+        out.putAll(counts);
+        return out;
     }
 
     private static String address(InetSocketAddress a) {
@@ -165,14 +177,17 @@ public final class ReportWriter {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
-    private static TraceReport.StageStats stageStats(Stage stage, java.util.function.Supplier<LatencyDistribution> read) {
+    private static TraceReport.StageStats stageStats(Metric metric,
+                                                     java.util.function.Supplier<LatencyDistribution> read) {
+        // RTT is no transmit stage: unit and places stay null in the report, as the schema says
+        Stage stage = metric.stage().orElse(null);
         String unit = stage == null ? null : stage.unit().name();
         String places = stage == null ? null : stage.kernelPlaces();
         LatencyDistribution d;
         try {
             d = read.get();
         } catch (RuntimeException e) {
-            return new TraceReport.StageStats(stage == null ? "RTT" : stage.name(), unit, places, "ERROR",
+            return new TraceReport.StageStats(metric.name(), unit, places, "ERROR",
                     String.valueOf(e.getMessage()), 0, 0, null, null, null, null, null, null, null, List.of());
         }
         List<TraceReport.Bucket> buckets = new ArrayList<>();

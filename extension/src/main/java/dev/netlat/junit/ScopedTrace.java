@@ -2,6 +2,8 @@
 package dev.netlat.junit;
 
 import dev.netlat.LatencyDistribution;
+import dev.netlat.LostCause;
+import dev.netlat.Metric;
 import dev.netlat.NetworkEvent;
 import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkView;
@@ -64,8 +66,13 @@ final class ScopedTrace implements NetworkTrace {
     }
 
     @Override
-    public Map<String, Long> lostEventsByCause() {
+    public Map<LostCause, Long> lostEventsByCause() {
         return trace.lostEventsByCause();
+    }
+
+    @Override
+    public Map<Metric, Long> unresolvedAtRead() {
+        return trace.unresolvedAtRead();
     }
 
     @Override

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.netlat.junit;
 
+import dev.netlat.LostCause;
+import dev.netlat.Metric;
 import java.util.List;
 import java.util.Map;
 
@@ -35,7 +37,9 @@ import java.util.Map;
  *                 "connectionsClosed": 1, "listenOverflows": 0 },
  *   "retransmitsByKind": { "TIMEOUT": 0, "FAST": 0, "TAIL_LOSS_PROBE": 0, "SYN": 0, "SYN_ACK": 0, "OTHER": 0 },
  *   "dropsByReason": { "NETFILTER_DROP": 2 },
- *   "lostEvents": 0, "lostEventsByCause": { }, "eventsNotKept": 0,
+ *   "lostEvents": 603, "eventsNotKept": 0,
+ *   "lostEventsByCause": {                  // in words: LostCause.description(), unresolved-at-read per metric
+ *     "socket table full (netlat.maps.sockets)": 600, "SOCKET samples still unresolved when read (…)": 3 },
  *   "events": [ { "time": "2024-…Z", "kind": "RETRANSMIT", "local": "127.0.0.1:40000", "remote": "127.0.0.1:8080",
  *                 "sequence": 12345, "detail": "FAST" } ],
  *   "budgets": [ { "stage": "QDISC", "percentile": 99.0, "below": "1ms", "belowNanos": 1000000,
@@ -46,7 +50,10 @@ import java.util.Map;
  *                  "verdict": "PASSED" | "FAILED" | "TOO_FEW_SAMPLES" | "LOST_SAMPLES" | "UNAVAILABLE" | "NOT_CHECKED",
  *                  "requiredSamples": 100,           // samples the percentile needs
  *                  "lostEvents": 0, "lostEventsByCause": { },   // lost in the window when the budget was judged
- *                  "lossAccepted": false } ]          // allowLostSamples or netlat.lostEvents=warn
+ *                  "lossAccepted": false } ],         // allowLostSamples or netlat.lostEvents=warn
+ *   // added in version 1 (absent in older reports): the loss typed, as lostEventsByCause says it in words
+ *   "lostCauses": { "SOCKET_TABLE_FULL": 600, "UNRESOLVED_AT_READ": 3 },  // lostEventsByCause(): LostCause names
+ *   "unresolvedAtRead": { "SOCKET": 3 }     // NetworkTrace.unresolvedAtRead(): dev.netlat.Metric names
  * }
  * }</pre>
  * Fields are only ever added in a version; a removal or a change of meaning increments {@code schemaVersion}.
@@ -55,9 +62,19 @@ public record TraceReport(int schemaVersion, TestRef test, String window, List<I
                           long elapsedNanos, Map<String, StageStats> stages, StageStats rtt, Counters counters,
                           Map<String, Long> retransmitsByKind, Map<String, Long> dropsByReason, long lostEvents,
                           Map<String, Long> lostEventsByCause, long eventsNotKept, List<Event> events,
-                          List<Budget> budgets) {
+                          List<Budget> budgets, Map<LostCause, Long> lostCauses, Map<Metric, Long> unresolvedAtRead) {
 
     public static final int SCHEMA_VERSION = 1;
+
+    /** A report without the typed loss, as reports written before it existed have it. */
+    public TraceReport(int schemaVersion, TestRef test, String window, List<Integer> ports, String startedAt,
+                       long elapsedNanos, Map<String, StageStats> stages, StageStats rtt, Counters counters,
+                       Map<String, Long> retransmitsByKind, Map<String, Long> dropsByReason, long lostEvents,
+                       Map<String, Long> lostEventsByCause, long eventsNotKept, List<Event> events,
+                       List<Budget> budgets) {
+        this(schemaVersion, test, window, ports, startedAt, elapsedNanos, stages, rtt, counters, retransmitsByKind,
+                dropsByReason, lostEvents, lostEventsByCause, eventsNotKept, events, budgets, null, null);
+    }
 
     /** The test that was traced. */
     public record TestRef(String uniqueId, String className, String methodName, String displayName) {

@@ -3,6 +3,7 @@ package dev.netlat.junit;
 
 import dev.netlat.DurationFormat;
 import dev.netlat.LatencyDistribution;
+import dev.netlat.Metric;
 import dev.netlat.NetworkTrace;
 import dev.netlat.Stage;
 import dev.netlat.TraceOptions;
@@ -95,7 +96,7 @@ final class TraceSession implements ExtensionContext.Store.CloseableResource, Au
             try {
                 d = trace.latency(b.stage());
             } catch (RuntimeException e) {
-                d = LatencyDistribution.unavailable(b.stage().name(), "could not be read: " + e.getMessage());
+                d = LatencyDistribution.unavailable(Metric.of(b.stage()), "could not be read: " + e.getMessage());
             }
             double measured = d.percentileNanosOrNaN(b.percentile());
             Double measuredNanos = Double.isNaN(measured) ? null : measured;
@@ -146,15 +147,11 @@ final class TraceSession implements ExtensionContext.Store.CloseableResource, Au
                 samples, verdict, message, required, lost, accepted);
     }
 
-    /** The window's non-zero lost events by cause; a read that fails counts as its own cause. */
+    /** The window's non-zero lost events in words (the budgets' report); a read that fails counts as its own cause. */
     private Map<String, Long> lostEventsByCause() {
         Map<String, Long> out = new LinkedHashMap<>();
         try {
-            trace.lostEventsByCause().forEach((k, v) -> {
-                if (v != null && v > 0) {
-                    out.put(k, v);
-                }
-            });
+            out.putAll(LostEvents.inWords(trace));
         } catch (RuntimeException e) {
             out.put("lost events could not be read: " + e.getMessage(), 1L);
         }

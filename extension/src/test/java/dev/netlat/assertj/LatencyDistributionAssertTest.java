@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.netlat.LatencyDistribution;
+import dev.netlat.Metric;
 import dev.netlat.NetworkTrace;
 import dev.netlat.Stage;
 import dev.netlat.junit.FakeTrace;
@@ -20,7 +21,7 @@ class LatencyDistributionAssertTest {
 
     /** 1000 SOCKET samples from 10µs to 5ms. */
     static LatencyDistribution socket1000() {
-        return LatencyDistribution.ofSamples("SOCKET", spread(1000, 10_000, 5_000_000));
+        return LatencyDistribution.ofSamples(Metric.SOCKET, spread(1000, 10_000, 5_000_000));
     }
 
     @AfterEach
@@ -57,14 +58,24 @@ class LatencyDistributionAssertTest {
     }
 
     @Test
+    void rttIsExplainedByWhatItMeasuresNotByItsName() {
+        LatencyDistribution rtt = LatencyDistribution.ofSamples(Metric.RTT, spread(1000, 10_000, 5_000_000));
+        assertThat(rtt.metric().stage()).isEmpty();
+        assertThatThrownBy(() -> NetAssertions.assertThat(rtt).p99Below(Duration.ofMillis(2)))
+                .hasMessageContaining("Expected RTT p99 below 2.00ms")
+                .hasMessageContaining("measured over 1000 samples")
+                .hasMessageContaining("Why it matters: RTT is the time from a packet's first transmission");
+    }
+
+    @Test
     void tooFewSamplesFailsInsteadOfPassingOnNoise() {
-        LatencyDistribution d = LatencyDistribution.ofSamples("QDISC", spread(42, 1_000, 2_000));
+        LatencyDistribution d = LatencyDistribution.ofSamples(Metric.QDISC, spread(42, 1_000, 2_000));
         assertThatThrownBy(() -> NetAssertions.assertThat(d).p99Below(Duration.ofSeconds(1)))
                 .hasMessageContaining("too few samples")
                 .hasMessageContaining("42 packets measured, p99 needs at least 100")
                 .hasMessageContaining("netlat.minSamples.factor")
                 .hasMessageContaining("QDISC latency, 42 samples");
-        assertThatThrownBy(() -> NetAssertions.assertThat(LatencyDistribution.ofSamples("SOCKET", spread(150, 1, 9))).withMinSamplesFactor(2)
+        assertThatThrownBy(() -> NetAssertions.assertThat(LatencyDistribution.ofSamples(Metric.SOCKET, spread(150, 1, 9))).withMinSamplesFactor(2)
                 .p99Below(Duration.ofSeconds(1))).hasMessageContaining("150 writes measured, p99 needs at least 200");
         assertThatCode(() -> NetAssertions.assertThat(socket1000()).p999Below(Duration.ofSeconds(1)))
                 .doesNotThrowAnyException(); // 1000 samples are enough for p99.9
@@ -83,7 +94,7 @@ class LatencyDistributionAssertTest {
 
     @Test
     void factorCanBeLoweredPerAssertionPerThreadOrDisabled() {
-        LatencyDistribution d = LatencyDistribution.ofSamples("TOTAL", spread(60, 1_000, 2_000));
+        LatencyDistribution d = LatencyDistribution.ofSamples(Metric.TOTAL, spread(60, 1_000, 2_000));
         assertThatCode(() -> NetAssertions.assertThat(d).withMinSamplesFactor(0.5).p99Below(Duration.ofMillis(1)))
                 .doesNotThrowAnyException();
         assertThatCode(() -> NetAssertions.assertThat(d).withMinSamples(60).p99Below(Duration.ofMillis(1)))
@@ -94,17 +105,17 @@ class LatencyDistributionAssertTest {
 
     @Test
     void notApplicableStageFailsWithTheReason() {
-        LatencyDistribution d = LatencyDistribution.notApplicable("QDISC", "lo has no qdisc (noqueue)");
+        LatencyDistribution d = LatencyDistribution.notApplicable(Metric.QDISC, "lo has no qdisc (noqueue)");
         assertThatThrownBy(() -> NetAssertions.assertThat(d).p99Below(Duration.ofMillis(1)))
                 .hasMessageContaining("Expected QDISC p99 below 1.00ms, but QDISC latency is not applicable here: lo has no qdisc (noqueue)");
-        LatencyDistribution u = LatencyDistribution.unavailable("ACK", "tcp:tcp_probe missing");
+        LatencyDistribution u = LatencyDistribution.unavailable(Metric.ACK, "tcp:tcp_probe missing");
         assertThatThrownBy(() -> NetAssertions.assertThat(u).hasSamplesAtLeast(1))
                 .hasMessageContaining("unavailable here: tcp:tcp_probe missing");
     }
 
     @Test
     void emptyDistributionFailsAsTooFewSamples() {
-        assertThatThrownBy(() -> NetAssertions.assertThat(LatencyDistribution.ofSamples("DEVICE")).maxBelow(Duration.ofMillis(1)))
+        assertThatThrownBy(() -> NetAssertions.assertThat(LatencyDistribution.ofSamples(Metric.DEVICE)).maxBelow(Duration.ofMillis(1)))
                 .hasMessageContaining("0 packets measured, max needs at least 1");
     }
 

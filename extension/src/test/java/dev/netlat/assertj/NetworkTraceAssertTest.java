@@ -4,6 +4,7 @@ package dev.netlat.assertj;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.netlat.LostCause;
 import dev.netlat.NetworkEvent;
 import dev.netlat.RetransmitKind;
 import dev.netlat.Stage;
@@ -59,9 +60,10 @@ class NetworkTraceAssertTest {
     void lostEvents() {
         FakeTrace t = new FakeTrace();
         t.lostEvents = 7;
-        t.lostEventsByCause.put("ringbuf_full", 7L);
+        t.lostEventsByCause.put(LostCause.WRITE_RING_FULL, 7L);
         assertThatThrownBy(() -> NetAssertions.assertThat(t).hasNoLostEvents())
-                .hasMessageContaining("could not record 7 events, by cause {ringbuf_full=7}");
+                .hasMessageContaining("could not record 7 events, by cause {" + LostCause.WRITE_RING_FULL.description()
+                        + "=7}");
     }
 
     @Test
@@ -75,7 +77,7 @@ class NetworkTraceAssertTest {
     void lostEventsFailPercentilesAndCountersUnlessAccepted() {
         FakeTrace t = new FakeTrace().with(Stage.SOCKET, FakeTrace.spread(300, 1_000, 9_000));
         t.packets = 300;
-        t.lostEventsByCause.put("socket table full (netlat.maps.sockets)", 600L);
+        t.lostEventsByCause.put(LostCause.SOCKET_TABLE_FULL, 600L);
         assertThatThrownBy(() -> NetAssertions.assertThat(t).latency(Stage.SOCKET).p99Below(Duration.ofMillis(1)))
                 .hasMessageContaining("but the sample is incomplete: 600 events lost in this trace window, by cause"
                         + " {socket table full (netlat.maps.sockets)=600}; 300 writes measured")

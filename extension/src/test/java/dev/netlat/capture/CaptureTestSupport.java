@@ -68,8 +68,7 @@ final class CaptureTestSupport {
 
     /** Program runs the kernel skipped in the window (reported by the engine as a lost-event cause), 0 if none. */
     static long kernelSkips(dev.netlat.NetworkTrace trace) {
-        return trace.lostEventsByCause().entrySet().stream().filter(e -> e.getKey().contains("recursion_misses"))
-                .mapToLong(java.util.Map.Entry::getValue).sum();
+        return trace.lostEventsByCause().getOrDefault(dev.netlat.LostCause.KERNEL_SKIPPED_RUNS, 0L);
     }
 
     static String micros(double nanos) {

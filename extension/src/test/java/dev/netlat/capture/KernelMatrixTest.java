@@ -4,6 +4,7 @@ package dev.netlat.capture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.netlat.LatencyDistribution;
+import dev.netlat.LostCause;
 import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkTracer;
 import dev.netlat.Stage;
@@ -80,7 +81,7 @@ class KernelMatrixTest {
 
     /** What one traffic run measured, read after the window closed (frozen). */
     record Run(Family family, String link, long written, long peerReceived, long writes, long bytes, long packets,
-               Map<Stage, LatencyDistribution> stages, long lostEvents, Map<String, Long> lostByCause,
+               Map<Stage, LatencyDistribution> stages, long lostEvents, Map<LostCause, Long> lostByCause,
                long retransmits, Map<String, Long> drops, QdiscStats before, QdiscStats after, double seconds) {
 
         long qdiscFrames() {

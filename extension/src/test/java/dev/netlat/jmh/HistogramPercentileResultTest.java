@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.netlat.LatencyDistribution;
+import dev.netlat.Metric;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
@@ -39,7 +40,7 @@ class HistogramPercentileResultTest {
     }
 
     private static HistogramPercentileResult p99(long... nanos) {
-        return HistogramPercentileResult.of(P99, 99, LatencyDistribution.ofSamples("SOCKET", nanos));
+        return HistogramPercentileResult.of(P99, 99, LatencyDistribution.ofSamples(Metric.SOCKET, nanos));
     }
 
     /** Iteration A: every sample 1 µs; iteration B: every sample 100 µs; as many of each. */
@@ -75,8 +76,8 @@ class HistogramPercentileResultTest {
 
         // the median of the union is the 1000th sample: 1 µs
         HistogramPercentileResult p50 = iterationAggregator(A).aggregate(List.of(
-                HistogramPercentileResult.of("netlat.socket.p0.5", 50, LatencyDistribution.ofSamples("SOCKET", repeat(1_000, 1000))),
-                HistogramPercentileResult.of("netlat.socket.p0.5", 50, LatencyDistribution.ofSamples("SOCKET", repeat(100_000, 1000)))));
+                HistogramPercentileResult.of("netlat.socket.p0.5", 50, LatencyDistribution.ofSamples(Metric.SOCKET, repeat(1_000, 1000))),
+                HistogramPercentileResult.of("netlat.socket.p0.5", 50, LatencyDistribution.ofSamples(Metric.SOCKET, repeat(100_000, 1000)))));
         assertThat(p50.getScore()).isCloseTo(1.0, ONE_PERCENT);
     }
 
@@ -134,13 +135,13 @@ class HistogramPercentileResultTest {
     @Test
     void notMeasuredStageIsNaNAndSaysWhy() {
         HistogramPercentileResult qdisc = HistogramPercentileResult.of("netlat.qdisc.p0.99", 99,
-                LatencyDistribution.notApplicable("QDISC", "lo is a noqueue device"));
+                LatencyDistribution.notApplicable(Metric.QDISC, "lo is a noqueue device"));
         HistogramPercentileResult merged = iterationAggregator(qdisc).aggregate(List.of(qdisc, qdisc));
         assertThat(merged.getScore()).isNaN();
         assertThat(merged.reason()).isEqualTo("not applicable: lo is a noqueue device");
         assertThat(merged.extendedInfo()).contains("NaN us", "QDISC not applicable: lo is a noqueue device");
         HistogramPercentileResult device = HistogramPercentileResult.of("netlat.device.p0.99", 99,
-                LatencyDistribution.unavailable("DEVICE", "no net_dev_start_xmit tracepoint"));
+                LatencyDistribution.unavailable(Metric.DEVICE, "no net_dev_start_xmit tracepoint"));
         assertThat(device.getScore()).isNaN();
         assertThat(device.extendedInfo()).contains("DEVICE unavailable: no net_dev_start_xmit tracepoint");
     }
@@ -154,14 +155,14 @@ class HistogramPercentileResultTest {
         assertThat(copy.getScore()).isEqualTo(merged.getScore());
         assertThat(copy.getSampleCount()).isEqualTo(2000);
         assertThat(copy.percentile()).isEqualTo(99.0);
-        assertThat(copy.stage()).isEqualTo("SOCKET");
+        assertThat(copy.metric()).isEqualTo(Metric.SOCKET);
         assertThat(copy.distribution().bucketCounts()).isEqualTo(merged.distribution().bucketCounts());
         assertThat(copy.distribution().sumNanos()).isEqualTo(merged.distribution().sumNanos());
         // and a deserialized result still merges (what the host does with results from the forks)
         assertThat(iterationAggregator(copy).aggregate(List.of(copy, roundTrip(A))).getSampleCount()).isEqualTo(3000);
 
         HistogramPercentileResult qdisc = roundTrip(HistogramPercentileResult.of("netlat.qdisc.p0.99", 99,
-                LatencyDistribution.notApplicable("QDISC", "noqueue")));
+                LatencyDistribution.notApplicable(Metric.QDISC, "noqueue")));
         assertThat(qdisc.getScore()).isNaN();
         assertThat(qdisc.reason()).isEqualTo("not applicable: noqueue");
 
@@ -181,22 +182,22 @@ class HistogramPercentileResultTest {
     @Test
     void refusesToMergeDifferentResults() {
         HistogramPercentileResult p50 = HistogramPercentileResult.of("netlat.socket.p0.5", 50,
-                LatencyDistribution.ofSamples("SOCKET", 1_000));
+                LatencyDistribution.ofSamples(Metric.SOCKET, 1_000));
         assertThatThrownBy(() -> iterationAggregator(A).aggregate(List.of(A, p50)))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("netlat.socket.p0.5");
         HistogramPercentileResult otherStage = HistogramPercentileResult.of(P99, 99,
-                LatencyDistribution.ofSamples("QDISC", 1_000));
+                LatencyDistribution.ofSamples(Metric.QDISC, 1_000));
         assertThatThrownBy(() -> iterationAggregator(A).aggregate(List.of(A, otherStage)))
                 .isInstanceOf(IllegalStateException.class);
     }
 
     @Test
     void rejectsBadHistograms() {
-        assertThatThrownBy(() -> new HistogramPercentileResult(P99, "SOCKET", 99, new int[] {5, 3}, new long[] {1, 1}, 0, ""))
+        assertThatThrownBy(() -> new HistogramPercentileResult(P99, Metric.SOCKET, 99, new int[] {5, 3}, new long[] {1, 1}, 0, ""))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new HistogramPercentileResult(P99, "SOCKET", 99, new int[] {1}, new long[] {1, 2}, 0, ""))
+        assertThatThrownBy(() -> new HistogramPercentileResult(P99, Metric.SOCKET, 99, new int[] {1}, new long[] {1, 2}, 0, ""))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new HistogramPercentileResult(P99, "SOCKET", 0, new int[0], new long[0], 0, ""))
+        assertThatThrownBy(() -> new HistogramPercentileResult(P99, Metric.SOCKET, 0, new int[0], new long[0], 0, ""))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.netlat.Availability;
 import dev.netlat.LatencyDistribution;
+import dev.netlat.Metric;
 import dev.netlat.NetworkEvent;
 import dev.netlat.NetworkView;
 import dev.netlat.RetransmitKind;
@@ -157,11 +158,11 @@ class NetLatProfilerTest {
     @Test
     void resultsCarryEveryMetricWithUnitsAndNaNWhereNothingWasMeasured() throws Exception {
         Map<Stage, LatencyDistribution> lat = new EnumMap<>(Stage.class);
-        lat.put(Stage.SOCKET, LatencyDistribution.ofSamples("SOCKET", 10_000, 20_000, 30_000, 40_000));
-        lat.put(Stage.QDISC, LatencyDistribution.notApplicable("QDISC", "noqueue device"));
-        lat.put(Stage.DEVICE, LatencyDistribution.unavailable("DEVICE", "no tracepoint"));
-        lat.put(Stage.TOTAL, LatencyDistribution.ofSamples("TOTAL"));
-        lat.put(Stage.ACK, LatencyDistribution.ofSamples("ACK", 5_000));
+        lat.put(Stage.SOCKET, LatencyDistribution.ofSamples(Metric.SOCKET, 10_000, 20_000, 30_000, 40_000));
+        lat.put(Stage.QDISC, LatencyDistribution.notApplicable(Metric.QDISC, "noqueue device"));
+        lat.put(Stage.DEVICE, LatencyDistribution.unavailable(Metric.DEVICE, "no tracepoint"));
+        lat.put(Stage.TOTAL, LatencyDistribution.ofSamples(Metric.TOTAL));
+        lat.put(Stage.ACK, LatencyDistribution.ofSamples(Metric.ACK, 5_000));
         StubView view = new StubView(lat, 400, 3, 2);
 
         List<Result<?>> rs = NetLatProfiler.results(parse("percentiles=50,99"), view, 7, 200);
@@ -195,7 +196,7 @@ class NetLatProfilerTest {
     void perOperationMetricsAreNaNWithoutOperations() throws Exception {
         Map<Stage, LatencyDistribution> lat = new EnumMap<>(Stage.class);
         for (Stage s : Stage.values()) {
-            lat.put(s, LatencyDistribution.ofSamples(s.name()));
+            lat.put(s, LatencyDistribution.ofSamples(Metric.of(s)));
         }
         List<Result<?>> rs = NetLatProfiler.results(parse("stages=SOCKET;percentiles=99"), new StubView(lat, 0, 0, 0), 0, 0);
         Map<String, Double> by = rs.stream().collect(Collectors.toMap(Result::getLabel, Result::getScore));
@@ -208,10 +209,10 @@ class NetLatProfilerTest {
     @Test
     void countsSumAndPercentilesComeFromTheMergedHistogram() throws Exception {
         Map<Stage, LatencyDistribution> lat = new EnumMap<>(Stage.class);
-        lat.put(Stage.SOCKET, LatencyDistribution.ofSamples("SOCKET", 10_000));
+        lat.put(Stage.SOCKET, LatencyDistribution.ofSamples(Metric.SOCKET, 10_000));
         NetLatProfiler.Settings s = parse("stages=SOCKET;percentiles=50,100");
         List<Result<?>> one = NetLatProfiler.results(s, new StubView(lat, 10, 1, 0), 0, 10);
-        lat.put(Stage.SOCKET, LatencyDistribution.ofSamples("SOCKET", 30_000, 30_000));
+        lat.put(Stage.SOCKET, LatencyDistribution.ofSamples(Metric.SOCKET, 30_000, 30_000));
         List<Result<?>> two = NetLatProfiler.results(s, new StubView(lat, 10, 1, 0), 0, 10);
         Map<String, Double> merged = new java.util.HashMap<>();
         for (int i = 0; i < one.size(); i++) {
@@ -239,11 +240,11 @@ class NetLatProfilerTest {
     private record StubView(Map<Stage, LatencyDistribution> lat, long writes, long retransmits, long drops)
             implements NetworkView {
         public LatencyDistribution latency(Stage stage) {
-            return lat.getOrDefault(stage, LatencyDistribution.ofSamples(stage.name()));
+            return lat.getOrDefault(stage, LatencyDistribution.ofSamples(Metric.of(stage)));
         }
 
         public LatencyDistribution rtt() {
-            return LatencyDistribution.ofSamples("RTT");
+            return LatencyDistribution.ofSamples(Metric.RTT);
         }
 
         public long bytes() {

@@ -2,6 +2,8 @@
 package dev.netlat.junit;
 
 import dev.netlat.LatencyDistribution;
+import dev.netlat.LostCause;
+import dev.netlat.Metric;
 import dev.netlat.NetworkEvent;
 import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkView;
@@ -18,7 +20,7 @@ import java.util.TreeMap;
 /** A hand-filled {@link NetworkTrace} for tests that must not need the kernel engine. */
 public class FakeTrace implements NetworkTrace {
     public final Map<Stage, LatencyDistribution> latencies = new EnumMap<>(Stage.class);
-    public LatencyDistribution rtt = LatencyDistribution.ofSamples("RTT");
+    public LatencyDistribution rtt = LatencyDistribution.ofSamples(Metric.RTT);
     public long writes;
     public long bytes;
     public long packets;
@@ -32,7 +34,8 @@ public class FakeTrace implements NetworkTrace {
     public long eventsNotKept;
     public final Map<RetransmitKind, Long> retransmitsByKind = new EnumMap<>(RetransmitKind.class);
     public final Map<String, Long> dropsByReason = new TreeMap<>();
-    public final Map<String, Long> lostEventsByCause = new TreeMap<>();
+    public final Map<LostCause, Long> lostEventsByCause = new EnumMap<>(LostCause.class);
+    public final Map<Metric, Long> unresolvedAtRead = new EnumMap<>(Metric.class);
     public final List<NetworkEvent> events = new ArrayList<>();
     public final Map<Integer, FakeTrace> ports = new HashMap<>();
     public volatile int closeCount;
@@ -41,7 +44,7 @@ public class FakeTrace implements NetworkTrace {
 
     public FakeTrace() {
         for (Stage s : Stage.values()) {
-            latencies.put(s, LatencyDistribution.ofSamples(s.name()));
+            latencies.put(s, LatencyDistribution.ofSamples(Metric.of(s)));
         }
         for (RetransmitKind k : RetransmitKind.values()) {
             retransmitsByKind.put(k, 0L);
@@ -50,7 +53,7 @@ public class FakeTrace implements NetworkTrace {
 
     /** Sets a stage's samples. */
     public FakeTrace with(Stage stage, long... nanos) {
-        latencies.put(stage, LatencyDistribution.ofSamples(stage.name(), nanos));
+        latencies.put(stage, LatencyDistribution.ofSamples(Metric.of(stage), nanos));
         return this;
     }
 
@@ -94,8 +97,13 @@ public class FakeTrace implements NetworkTrace {
     }
 
     @Override
-    public Map<String, Long> lostEventsByCause() {
+    public Map<LostCause, Long> lostEventsByCause() {
         return lostEventsByCause;
+    }
+
+    @Override
+    public Map<Metric, Long> unresolvedAtRead() {
+        return unresolvedAtRead;
     }
 
     @Override

@@ -5,6 +5,7 @@ import static dev.netlat.assertj.NetAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.netlat.LostCause;
 import dev.netlat.NetworkTrace;
 import dev.netlat.Stage;
 import dev.netlat.report.ConsoleReport;
@@ -29,6 +30,7 @@ import org.junit.platform.testkit.engine.EngineExecutionResults;
  * verdict (too few samples is not "over budget").
  */
 class LostEventsVerdictTest {
+    /** How a full socket table is said in messages and reports: {@link LostCause#SOCKET_TABLE_FULL} in words. */
     static final String SOCKETS_FULL = "socket table full (netlat.maps.sockets)";
 
     @TempDir
@@ -41,7 +43,7 @@ class LostEventsVerdictTest {
         t.writes = 300;
         t.packets = 300;
         t.lostEvents = 600;
-        t.lostEventsByCause.put(SOCKETS_FULL, 600L);
+        t.lostEventsByCause.put(LostCause.SOCKET_TABLE_FULL, 600L);
         return t;
     }
 

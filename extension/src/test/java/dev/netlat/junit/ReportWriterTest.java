@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.netlat.LatencyDistribution;
+import dev.netlat.LostCause;
+import dev.netlat.Metric;
 import dev.netlat.NetworkEvent;
 import dev.netlat.RetransmitKind;
 import dev.netlat.Stage;
@@ -30,11 +32,13 @@ class ReportWriterTest {
     @Test
     void writesAndReadsTheDocumentedSchema(@TempDir Path dir) throws Exception {
         FakeTrace t = new FakeTrace().with(Stage.SOCKET, 1_000, 2_000, 3_000)
-                .with(Stage.QDISC, LatencyDistribution.notApplicable("QDISC", "noqueue"))
+                .with(Stage.QDISC, LatencyDistribution.notApplicable(Metric.QDISC, "noqueue"))
                 .retransmits(RetransmitKind.FAST, 1).drops("NETFILTER_DROP", 2);
         t.writes = 3;
-        t.lostEvents = 1;
-        t.lostEventsByCause.put("ringbuf_full", 1L);
+        t.lostEvents = 3;
+        t.lostEventsByCause.put(LostCause.WRITE_RING_FULL, 1L);
+        t.lostEventsByCause.put(LostCause.UNRESOLVED_AT_READ, 2L);
+        t.unresolvedAtRead.put(Metric.ACK, 2L);
         t.events.add(new NetworkEvent(Instant.parse("2024-05-01T12:00:00Z"), NetworkEvent.Kind.DROP,
                 new InetSocketAddress("::1", 40000), new InetSocketAddress("::1", 8080), 7, "NETFILTER_DROP"));
         t.close();
@@ -56,7 +60,15 @@ class ReportWriterTest {
         assertThat(json.at("/counters/retransmits").asLong()).isEqualTo(1);
         assertThat(json.at("/retransmitsByKind/FAST").asLong()).isEqualTo(1);
         assertThat(json.at("/dropsByReason/NETFILTER_DROP").asLong()).isEqualTo(2);
-        assertThat(json.at("/lostEventsByCause/ringbuf_full").asLong()).isEqualTo(1);
+        assertThat(json.at("/lostEventsByCause").get(LostCause.WRITE_RING_FULL.description()).asLong()).isEqualTo(1);
+        assertThat(json.at("/lostEventsByCause").get("ACK " + LostCause.UNRESOLVED_AT_READ.description()).asLong())
+                .isEqualTo(2);
+        assertThat(json.at("/lostEventsByCause").size()).isEqualTo(2);
+        assertThat(json.at("/lostCauses/WRITE_RING_FULL").asLong()).isEqualTo(1);
+        assertThat(json.at("/lostCauses/UNRESOLVED_AT_READ").asLong()).isEqualTo(2);
+        assertThat(json.at("/unresolvedAtRead/ACK").asLong()).isEqualTo(2);
+        assertThat(json.at("/rtt/name").asText()).isEqualTo("RTT");
+        assertThat(json.at("/rtt/unit").isNull()).isTrue();
         assertThat(json.at("/events/0/local").asText()).isEqualTo("[0:0:0:0:0:0:0:1]:40000");
         assertThat(json.at("/budgets/0/status").asText()).isEqualTo("FAILED");
         assertThat(json.at("/ports/0").asInt()).isEqualTo(8080);

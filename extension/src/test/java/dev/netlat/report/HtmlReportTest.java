@@ -4,6 +4,7 @@ package dev.netlat.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.netlat.LatencyDistribution;
+import dev.netlat.Metric;
 import dev.netlat.junit.ReportWriter;
 import dev.netlat.junit.TraceReport;
 import java.nio.file.Files;
@@ -24,11 +25,11 @@ class HtmlReportTest {
     @TempDir
     Path dir;
 
-    static TraceReport.StageStats stage(String name, long... samples) {
-        LatencyDistribution d = LatencyDistribution.ofSamples(name, samples);
+    static TraceReport.StageStats stage(Metric metric, long... samples) {
+        LatencyDistribution d = LatencyDistribution.ofSamples(metric, samples);
         List<TraceReport.Bucket> buckets = new ArrayList<>();
         d.buckets().forEach(b -> buckets.add(new TraceReport.Bucket(b.lowNanos(), b.highNanos(), b.count())));
-        return new TraceReport.StageStats(name, "WRITE", "a -> b", "AVAILABLE", "", d.count(), d.sumNanos(),
+        return new TraceReport.StageStats(metric.name(), "WRITE", "a -> b", "AVAILABLE", "", d.count(), d.sumNanos(),
                 (double) d.sumNanos() / d.count(), d.percentileNanosOrNaN(1), d.percentileNanosOrNaN(50),
                 d.percentileNanosOrNaN(90), d.percentileNanosOrNaN(99), d.percentileNanosOrNaN(99.9),
                 d.percentileNanosOrNaN(100), buckets);
@@ -37,15 +38,15 @@ class HtmlReportTest {
     static TraceReport report(String method, String startedAt, long retransmits, List<TraceReport.Budget> budgets,
                               List<TraceReport.Event> events) {
         Map<String, TraceReport.StageStats> stages = new LinkedHashMap<>();
-        stages.put("socket", stage("SOCKET", 2_000, 3_000, 4_000, 50_000, 9_000_000));
+        stages.put("socket", stage(Metric.SOCKET, 2_000, 3_000, 4_000, 50_000, 9_000_000));
         stages.put("qdisc", new TraceReport.StageStats("QDISC", "PACKET", "x", "NOT_APPLICABLE",
                 "lo is <noqueue>", 0, 0, null, null, null, null, null, null, null, List.of()));
-        stages.put("device", stage("DEVICE", 900, 1_100, 1_200));
-        stages.put("total", stage("TOTAL", 5_000, 6_000, 7_000_000));
-        stages.put("ack", stage("ACK", 30_000, 40_000, 200_000_000));
+        stages.put("device", stage(Metric.DEVICE, 900, 1_100, 1_200));
+        stages.put("total", stage(Metric.TOTAL, 5_000, 6_000, 7_000_000));
+        stages.put("ack", stage(Metric.ACK, 30_000, 40_000, 200_000_000));
         return new TraceReport(1, new TraceReport.TestRef("[engine:junit-jupiter]/[class:a.b.SomeTest]/[method:"
                 + method + "()]", "a.b.SomeTest", method, method + "()"), "TEST", List.of(), startedAt, 12_345_678,
-                stages, stage("RTT", 20_000, 25_000), new TraceReport.Counters(5, 5000, 4, retransmits, 1448 * retransmits,
+                stages, stage(Metric.RTT, 20_000, 25_000), new TraceReport.Counters(5, 5000, 4, retransmits, 1448 * retransmits,
                 0, 0, 0, 1, 1, 0), Map.of("TIMEOUT", 0L, "FAST", retransmits), Map.of(), 0, Map.of(), 0, events,
                 budgets);
     }
