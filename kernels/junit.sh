@@ -14,7 +14,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd -P)
 cp=$(cat "$repo/target/kernels/classpath")
 mkdir -p "$results/reports"
 uname -r > "$results/kernel"
-cd "$repo/extension" # the module's directory, as under Maven (tests may write target/)
+cd "$repo/integration-tests" # the module's directory, as under Maven (tests may write target/)
 status=0
 # -XX:UseAVX=0 for every JVM here, the JVMs tests start included: QEMU 7.2's TCG advertises AVX under -cpu max, and
 # JIT code using it died in the guests (SIGILL in c1's Arrays.copyOf, SIGSEGV in a child JVM); the matrix checks

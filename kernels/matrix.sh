@@ -23,13 +23,13 @@ out=$PWD/target/kernels
 mkdir -p "$out"
 rm -rf "${out:?}"/[0-9]-*
 
-# ---- the test classpath: the extension module's test scope (its netlat-bpf test-jar brings the bpf module's tests),
+# ---- the test classpath: the integration-tests module's test scope (its netlat-bpf test-jar brings the bpf module's tests),
 # resolved in the reactor (this tree's jars, nothing installed into ~/.m2); classes first
 if [ "$build" != no ] || [ ! -s "$out/classpath" ]; then
   echo "kernels: building (mvn package -DskipTests)" >&2
-  mvn -B -q -Dstyle.color=never -pl extension -am package -DskipTests dependency:build-classpath \
+  mvn -B -q -Dstyle.color=never -pl integration-tests -am package -DskipTests dependency:build-classpath \
     -Dmdep.includeScope=test -Dmdep.outputFile=target/kernels.classpath
-  echo "$PWD/extension/target/test-classes:$PWD/extension/target/classes:$(cat extension/target/kernels.classpath)" \
+  echo "$PWD/integration-tests/target/test-classes:$(cat integration-tests/target/kernels.classpath)" \
     > "$out/classpath"
   echo "kernels: built in $SECONDS s" >&2
 fi

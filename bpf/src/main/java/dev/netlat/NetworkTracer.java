@@ -22,6 +22,42 @@ public final class NetworkTracer {
     }
 
     /**
+     * Loads, verifies and attaches the kernel programs now, so the first {@link #start()} does not wait for them (a
+     * few hundred ms in a fresh JVM: JNA, the kernel's BTF, the verifier). The per-packet programs are detached again
+     * after the idle grace period if no window opens. Throws {@link NetlatUnavailableException} when tracing cannot
+     * run here; the JUnit extension calls it in the background as a test session opens.
+     */
+    public static void preload() {
+        Engine.get().idleIfUnused();
+    }
+
+    /**
+     * Whether the kernel programs are loaded in this JVM (by {@link #preload()}, {@link #start()} or
+     * {@link #availability()}), without loading them.
+     */
+    public static boolean isLoaded() {
+        return Engine.loaded() != null;
+    }
+
+    /**
+     * netlat's kernel programs loaded in this JVM, as the kernel reports them (ids, and run counts and times while
+     * {@code kernel.bpf_stats_enabled} is 1); empty when none are loaded. Reads them without loading anything.
+     */
+    public static java.util.List<KernelProgram> programs() {
+        Engine e = Engine.loaded();
+        return e == null ? java.util.List.of() : e.programs();
+    }
+
+    /**
+     * How long the last load took to open, verify and attach the programs (JNA's own start-up and reading the
+     * kernel's BTF not included); empty when none are loaded.
+     */
+    public static java.util.Optional<java.time.Duration> lastLoadDuration() {
+        Engine e = Engine.loaded();
+        return e == null ? java.util.Optional.empty() : java.util.Optional.of(java.time.Duration.ofNanos(e.loadNanos()));
+    }
+
+    /**
      * Detaches and unloads the kernel programs now rather than at JVM exit (they are otherwise kept for the next
      * window). Windows already closed keep their results; the next {@link #start()} loads again.
      */

@@ -335,6 +335,11 @@ public final class Engine {
         return maps.programIds();
     }
 
+    /** What the kernel reports of each loaded program. */
+    public List<dev.netlat.KernelProgram> programs() {
+        return maps.programs();
+    }
+
     /** Per-program run count, run time and recursion misses: {name: [run_cnt, run_time_ns, recursion_misses]}. */
     public Map<String, long[]> programStats() {
         return maps.programStats();

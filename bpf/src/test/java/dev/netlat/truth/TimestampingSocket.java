@@ -284,12 +284,10 @@ public final class TimestampingSocket implements AutoCloseable {
 
     /**
      * Durations of {@code n} empty {@code send()} calls on this socket, each timed exactly as {@link #send} times a
-     * write (CLOCK_REALTIME read, then the JNA call), sorted. An empty send walks the same path into the kernel as a
-     * write (JNA, libc, syscall entry, {@code sock_sendmsg}, {@code lock_sock}, {@code tcp_sendmsg_locked}) and back,
-     * but sends and stamps nothing. It bounds from above the part of "stamp - call" that lies before the kernel's
-     * TCP send starts: a tracer whose write stage starts in {@code tcp_sendmsg_locked} measures up to this much less.
-     * That part is ~1 µs on a host and ~100 µs in a guest under QEMU's TCG. Call it outside a trace window: inside
-     * one, a tracer would count the empty sends as writes.
+     * write (CLOCK_REALTIME read, then the JNA call), sorted. An empty send walks a write's path into the kernel
+     * (JNA, libc, syscall entry, {@code sock_sendmsg}, {@code lock_sock}, {@code tcp_sendmsg_locked}) and back, but
+     * sends and stamps nothing: it measures how fast this machine runs that path (~1 µs on a host, ~10 µs in a guest
+     * under QEMU's TCG). Call it outside a trace window: inside one, a tracer would count the empty sends as writes.
      */
     public synchronized long[] emptySendNanos(int n) throws IOException {
         int fd = fd();

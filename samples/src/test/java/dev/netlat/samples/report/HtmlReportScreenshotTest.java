@@ -4,7 +4,7 @@ package dev.netlat.samples.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.netlat.junit.NetlatConfig;
-import dev.netlat.junit.TraceReport;
+import dev.netlat.report.TraceReport;
 import dev.netlat.report.HtmlReport;
 import dev.netlat.report.Reports;
 import java.io.IOException;

@@ -2,7 +2,7 @@
 package dev.netlat.samples.report;
 
 import dev.netlat.junit.NetlatConfig;
-import dev.netlat.junit.TraceReport;
+import dev.netlat.report.TraceReport;
 import dev.netlat.report.ConsoleReport;
 import dev.netlat.report.HtmlReport;
 import dev.netlat.report.Reports;
