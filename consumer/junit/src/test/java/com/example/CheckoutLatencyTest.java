@@ -55,7 +55,7 @@ class CheckoutLatencyTest {
                 throw new AssertionError("checkout answered " + r.statusCode());
             }
         }
-        assertThat(trace.latency(Stage.SOCKET)).p99Below(Duration.ofMillis(10));
-        assertThat(trace).hasNoDropsOtherThan("TCP_OLD_DATA");
+        assertThat(trace.latency(Stage.SOCKET)).p99Below(Duration.ofMillis(2));
+        assertThat(trace).hasNoDropsOtherThan("TCP_OLD_DATA"); // loopback's spurious resends are not loss
     }
 }
