@@ -3,7 +3,7 @@
 # dev.netlat.LostCause from netlat.h's lost-cause tables into the bpf module's sources.
 # The object is committed (like cilium/ebpf's bpf2go output) so that building netlat needs no clang;
 # BpfObjectGuardTest fails when the C sources change without this script being run again.
-# Needs: clang (>= 14), libbpf-dev (bpf_helpers.h), a C compiler for layout.c and lost_causes.c.
+# Needs: clang (>= 14), libbpf-dev (bpf_helpers.h), a C compiler for layout.c and java_enums.c.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$here/../resources/dev/netlat/bpf"
@@ -21,10 +21,12 @@ trap 'rm -rf "$tmp"' EXIT
 cc -O0 -I. -o "$tmp/layout" layout.c
 "$tmp/layout" > "$out/netlat.layout"
 # generated Java beside the object (as bpf2go writes Go bindings): its header names the digests of its inputs
-java="$here/../java/dev/netlat/LostCause.java"
-cc -O0 -Wall -Werror -I. -o "$tmp/lost_causes" lost_causes.c
-"$tmp/lost_causes" $(sha256sum netlat.h lost_causes.c | awk '{print $2, $1}') > "$tmp/LostCause.java"
-mv "$tmp/LostCause.java" "$java"
+java="$here/../java/dev/netlat"
+cc -O0 -Wall -Werror -I. -o "$tmp/java_enums" java_enums.c
+for enum in LostCause RetransmitKind; do
+  "$tmp/java_enums" "$enum" $(sha256sum netlat.h java_enums.c | awk '{print $2, $1}') > "$tmp/$enum.java"
+  mv "$tmp/$enum.java" "$java/$enum.java"
+done
 # the guard: a digest of every C source the object is built from
 (cd "$here" && sha256sum $(ls *.c *.h | sort)) > "$out/netlat.sources.sha256"
-echo "built $out/netlat.bpf.o ($(stat -c %s "$out/netlat.bpf.o") bytes) and $(realpath "$java")"
+echo "built $out/netlat.bpf.o ($(stat -c %s "$out/netlat.bpf.o") bytes), $(realpath "$java")/{LostCause,RetransmitKind}.java"

@@ -49,7 +49,7 @@
 #define NL_COUNTERS          32
 
 /* Causes of lost samples or events (G.lost): C name, index, Java name, what it means. build.sh generates the
- * enum dev.netlat.LostCause from this table and the next one (lost_causes.c), so the words live here once. */
+ * enum dev.netlat.LostCause from this table and the next one (java_enums.c), so the words live here once. */
 #define NL_LOST_CAUSE_TABLE(X)                                                                                   \
 	X(NL_L_WRITE_RING, 0, WRITE_RING_FULL,                                                                   \
 	  "write ring full (more writes in flight on one socket than netlat.maps.writesInFlight)")               \
@@ -72,13 +72,17 @@ enum { NL_LOST_CAUSE_TABLE(NL_LOST_ENUM) };
 
 #define NL_DROP_REASONS   256 /* reasons >= 255 are folded into 255 */
 
-/* Retransmit kinds: dev.netlat.RetransmitKind order (BpfObjectGuardTest checks it through netlat.layout). */
-#define RK_TIMEOUT 0
-#define RK_FAST 1
-#define RK_TLP 2
-#define RK_SYN 3
-#define RK_SYN_ACK 4
-#define RK_OTHER 5
+/* Retransmit kinds: C name, index, Java name, what it means. dev.netlat.RetransmitKind is generated from this table
+ * (java_enums.c, run by build.sh), in index order. */
+#define NL_RETRANSMIT_KIND_TABLE(X)                                                                              \
+	X(RK_TIMEOUT, 0, TIMEOUT, "The retransmission timer fired (socket in CA_Loss)")                          \
+	X(RK_FAST, 1, FAST, "Fast retransmit or recovery after duplicate ACKs or SACK (CA_Recovery, CA_Disorder or CA_CWR)") \
+	X(RK_TLP, 2, TAIL_LOSS_PROBE, "A tail loss probe (the probe timer was pending)")                          \
+	X(RK_SYN, 3, SYN, "A SYN of an outgoing connect")                                                        \
+	X(RK_SYN_ACK, 4, SYN_ACK, "A SYN-ACK of a listening socket (tcp:tcp_retransmit_synack)")                 \
+	X(RK_OTHER, 5, OTHER, "Anything else (e.g. MTU probing, CA_Open without a probe pending)")
+#define NL_RK_ENUM(name, index, java, text) name = index,
+enum { NL_RETRANSMIT_KIND_TABLE(NL_RK_ENUM) };
 
 /* Event kinds: dev.netlat.NetworkEvent.Kind order (checked the same way). */
 #define NL_EV_RETRANSMIT      0
