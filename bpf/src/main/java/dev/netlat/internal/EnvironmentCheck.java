@@ -97,7 +97,9 @@ public final class EnvironmentCheck {
         }
         return "the JVM lacks " + String.join(" and ", lacking)
                 + " (loading and attaching tracing programs needs CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN): "
-                + "run as root, or grant them, e.g. setpriv --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon java ...";
+                + "run the build as root (sudo -E mvn ...), give a container --cap-add BPF --cap-add PERFMON "
+                + "(Kubernetes: securityContext.capabilities.add [BPF, PERFMON]), or give a test-only JDK copy file "
+                + "capabilities (sudo setcap cap_bpf,cap_perfmon+ep <jdk>/bin/java); README, \"In CI\"";
     }
 
     static BigInteger effectiveCapabilities() {
