@@ -2,8 +2,8 @@
 package dev.netlat.internal;
 
 import dev.netlat.Availability;
+import dev.netlat.Capability;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,9 +13,6 @@ import java.util.Map;
 
 /** Checks, without loading any BPF program, whether tracing can run here, and says why not. */
 public final class EnvironmentCheck {
-    static final int CAP_SYS_ADMIN = 21;
-    static final int CAP_PERFMON = 38;
-    static final int CAP_BPF = 39;
     static final Path VMLINUX_BTF = Path.of("/sys/kernel/btf/vmlinux");
 
     private EnvironmentCheck() {
@@ -81,37 +78,23 @@ public final class EnvironmentCheck {
 
     /** Null when the process may load and attach tracing programs; else which capability is missing. */
     static String capabilityProblem() {
-        BigInteger eff = effectiveCapabilities();
+        java.util.Set<Capability> eff = Capability.effective().orElse(null);
         if (eff == null) {
             return null; // not Linux /proc: let loading report
         }
-        if (eff.testBit(CAP_SYS_ADMIN) || (eff.testBit(CAP_BPF) && eff.testBit(CAP_PERFMON))) {
+        if (eff.contains(Capability.SYS_ADMIN) || eff.containsAll(List.of(Capability.BPF, Capability.PERFMON))) {
             return null;
         }
         List<String> lacking = new ArrayList<>();
-        if (!eff.testBit(CAP_BPF)) {
-            lacking.add("CAP_BPF");
-        }
-        if (!eff.testBit(CAP_PERFMON)) {
-            lacking.add("CAP_PERFMON");
+        for (Capability c : List.of(Capability.BPF, Capability.PERFMON)) {
+            if (!eff.contains(c)) {
+                lacking.add(c.kernelName());
+            }
         }
         return "the JVM lacks " + String.join(" and ", lacking)
                 + " (loading and attaching tracing programs needs CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN): "
                 + "run the build as root (sudo -E mvn ...), give a container --cap-add BPF --cap-add PERFMON "
                 + "(Kubernetes: securityContext.capabilities.add [BPF, PERFMON]), or give a test-only JDK copy file "
                 + "capabilities (sudo setcap cap_bpf,cap_perfmon+ep <jdk>/bin/java); README, \"In CI\"";
-    }
-
-    static BigInteger effectiveCapabilities() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("CapEff:")) {
-                    return new BigInteger(line.substring(7).trim(), 16);
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return null;
-        }
-        return null;
     }
 }

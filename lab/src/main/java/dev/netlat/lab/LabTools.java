@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.netlat.lab;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.netlat.Capability;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Absolute paths of the {@code ip}, {@code tc} and {@code nft} tools a lab runs, found after checking the privileges
@@ -14,9 +13,6 @@ import java.util.Optional;
  * {@code tc} and {@code nft} are null when not installed and the lab does not need them.
  */
 record LabTools(String ip, String tc, String nft) {
-    private static final int CAP_NET_ADMIN = 12;
-    private static final int CAP_SYS_ADMIN = 21;
-
     /** A lab without a rate limit may still read its qdisc, which needs {@code tc} after all. */
     @Override
     public String tc() {
@@ -33,9 +29,9 @@ record LabTools(String ip, String tc, String nft) {
      */
     static LabTools require(boolean needTc, boolean needNft) {
         List<String> problems = new ArrayList<>();
-        long caps = effectiveCapabilities();
-        boolean netAdmin = (caps & (1L << CAP_NET_ADMIN)) != 0;
-        boolean sysAdmin = (caps & (1L << CAP_SYS_ADMIN)) != 0;
+        Set<Capability> caps = Capability.effective().orElse(Set.of());
+        boolean netAdmin = caps.contains(Capability.NET_ADMIN);
+        boolean sysAdmin = caps.contains(Capability.SYS_ADMIN);
         if (!netAdmin || !sysAdmin) {
             problems.add("missing " + (!netAdmin && !sysAdmin ? "CAP_NET_ADMIN and CAP_SYS_ADMIN"
                     : !netAdmin ? "CAP_NET_ADMIN" : "CAP_SYS_ADMIN")
@@ -64,18 +60,5 @@ record LabTools(String ip, String tc, String nft) {
         return "`" + tool + "` not found on PATH or in /usr/sbin, /sbin: install the " + pkg + " package (Debian/Ubuntu:"
                 + " apt-get install " + pkg + "; Fedora/RHEL: dnf install " + ("iproute2".equals(pkg) ? "iproute" : pkg)
                 + ")";
-    }
-
-    private static long effectiveCapabilities() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("CapEff:")) {
-                    return Long.parseUnsignedLong(line.substring("CapEff:".length()).trim(), 16);
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // not Linux or unreadable: fall through
-        }
-        return 0;
     }
 }
