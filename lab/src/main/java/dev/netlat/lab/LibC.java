@@ -5,7 +5,11 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 
-/** The few libc calls needed to move a thread into a network namespace. */
+/**
+ * The few libc calls needed to move a thread into a network namespace. Its own binding, not netlat-bpf's: the two
+ * share no call (that one maps memory and formats libbpf's messages) and netlat-bpf keeps its binding internal; this
+ * one throws {@link LastErrorException} with errno, which the lab reports.
+ */
 interface LibC extends Library {
     int O_RDONLY = 0;
     int O_CLOEXEC = 0x80000;
