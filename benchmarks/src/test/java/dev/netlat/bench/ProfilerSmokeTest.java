@@ -3,14 +3,10 @@ package dev.netlat.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.netlat.Availability;
-import dev.netlat.NetworkTracer;
 import dev.netlat.jmh.NetLatProfiler;
 import java.util.Collection;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.openjdk.jmh.results.Result;
@@ -57,13 +53,6 @@ class ProfilerSmokeTest {
     }
 
     private static void requireEngine() {
-        Availability a = NetworkTracer.availability();
-        if (a.isAvailable()) {
-            return;
-        }
-        if ("fail".equals(System.getProperty("netlat.unavailable", "skip").trim().toLowerCase(Locale.ROOT))) {
-            throw new AssertionError(a.reason() + " (netlat.unavailable=fail)");
-        }
-        Assumptions.abort(a.reason());
+        dev.netlat.capture.KernelRequired.assumeTracingAvailable();
     }
 }

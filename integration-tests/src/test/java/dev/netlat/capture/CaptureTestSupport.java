@@ -3,7 +3,6 @@ package dev.netlat.capture;
 
 import dev.netlat.LatencyDistribution;
 import dev.netlat.lab.NetworkLab;
-import dev.netlat.lab.NetworkLabUnavailableException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /** Helpers of the capture-engine tests in the extension module: availability gates, commands, comparison tables. */
 final class CaptureTestSupport {
@@ -29,14 +27,7 @@ final class CaptureTestSupport {
     /** Skips (or, with netlat.unavailable=fail, fails) when tracing or the lab cannot run here. */
     static void assumeTracingAndLab() {
         KernelRequired.assumeTracingAvailable();
-        try {
-            NetworkLab.checkAvailable();
-        } catch (NetworkLabUnavailableException e) {
-            if ("fail".equalsIgnoreCase(System.getProperty("netlat.unavailable", "skip"))) {
-                throw e;
-            }
-            Assumptions.abort(e.getMessage());
-        }
+        KernelRequired.assumeAvailable(NetworkLab::checkAvailable);
     }
 
     /** Runs a host command (10 s limit) and returns stdout; throws with stderr when it exits non-zero. */

@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
@@ -304,9 +303,6 @@ class KernelMatrixTest {
 
     /** Aborts the row with the reason, or fails it under {@code netlat.unavailable=fail} (what .ci/run sets). */
     private static void unavailable(String reason) {
-        if ("fail".equalsIgnoreCase(System.getProperty("netlat.unavailable", "skip"))) {
-            throw new AssertionError(reason + " (netlat.unavailable=fail)");
-        }
-        Assumptions.abort(reason);
+        KernelRequired.unavailable(reason);
     }
 }

@@ -3,11 +3,8 @@ package dev.netlat.jmh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.netlat.Availability;
 import dev.netlat.LatencyDistribution;
-import dev.netlat.NetworkTracer;
 import java.util.Collection;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -74,13 +71,6 @@ class NetLatProfilerRunTest {
     }
 
     private static void requireEngine() {
-        Availability a = NetworkTracer.availability();
-        if (a.isAvailable()) {
-            return;
-        }
-        if ("fail".equals(System.getProperty("netlat.unavailable", "skip").trim().toLowerCase(Locale.ROOT))) {
-            throw new AssertionError(a.reason() + " (netlat.unavailable=fail)");
-        }
-        Assumptions.abort(a.reason());
+        dev.netlat.capture.KernelRequired.assumeTracingAvailable();
     }
 }

@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /** Helpers shared by the lab tests: availability gate and running host commands. */
 final class LabTestSupport {
@@ -21,14 +20,7 @@ final class LabTestSupport {
      * reason fails it.
      */
     static void assumeLabAvailable() {
-        try {
-            NetworkLab.checkAvailable();
-        } catch (NetworkLabUnavailableException e) {
-            if ("fail".equals(System.getProperty("netlat.unavailable", "skip"))) {
-                throw e;
-            }
-            Assumptions.abort(e.getMessage());
-        }
+        dev.netlat.capture.KernelRequired.assumeAvailable(NetworkLab::checkAvailable);
     }
 
     /** Runs a command on the host (10 s limit) and returns stdout; fails the test when it exits non-zero. */

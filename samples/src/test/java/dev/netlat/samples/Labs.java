@@ -3,7 +3,6 @@ package dev.netlat.samples;
 
 import dev.netlat.lab.NetworkLab;
 import dev.netlat.lab.NetworkLabUnavailableException;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Creates the {@link NetworkLab}s of the samples the way the netlat extension treats tracing: where labs cannot be
@@ -18,11 +17,8 @@ final class Labs {
         try {
             return builder.create();
         } catch (NetworkLabUnavailableException e) {
-            if ("fail".equalsIgnoreCase(System.getProperty("netlat.unavailable", "skip").trim())) {
-                throw e;
-            }
-            Assumptions.abort("network lab unavailable: " + e.getMessage());
-            throw e; // not reached
+            dev.netlat.capture.KernelRequired.unavailable("network lab unavailable: " + e.getMessage());
+            throw e; // not reached: unavailable() skips or fails
         }
     }
 }
