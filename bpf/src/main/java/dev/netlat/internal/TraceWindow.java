@@ -2,7 +2,7 @@
 package dev.netlat.internal;
 
 import com.sun.jna.Pointer;
-import dev.netlat.LatencyDistribution;
+import dev.netlat.ForwardingNetworkView;
 import dev.netlat.LostCause;
 import dev.netlat.Metric;
 import dev.netlat.NetworkEvent;
@@ -23,7 +23,7 @@ import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 
 /** One trace window: a baseline snapshot at start, diffed against the live counters (or the final ones after close). */
-final class TraceWindow implements NetworkTrace {
+final class TraceWindow extends ForwardingNetworkView implements NetworkTrace {
     private final Engine engine;
     private final TraceOptions options;
     private final Snapshot start;
@@ -137,14 +137,11 @@ final class TraceWindow implements NetworkTrace {
         }
     }
 
+    /** Every read sees the window as it is now (or frozen), having waited for the metric read. */
     @Override
-    public LatencyDistribution latency(Stage stage) {
-        return view(false, stage.ordinal()).latency(stage);
-    }
-
-    @Override
-    public LatencyDistribution rtt() {
-        return view(false, Counter.HIST_RTT).rtt();
+    protected NetworkView delegate(Metric metric) {
+        // the kernel's histogram ids are the Metric ordinals (BpfObjectGuardTest)
+        return metric == null ? view(false) : view(false, metric.ordinal());
     }
 
     /** A live view of one port: like the trace itself, every read sees the window as it is then (or frozen after close). */
@@ -164,76 +161,6 @@ final class TraceWindow implements NetworkTrace {
     SnapshotView portView(int port, int... hists) {
         SnapshotView all = view(true, hists);
         return new SnapshotView(engine, all.diff, port, all.events);
-    }
-
-    @Override
-    public long writes() {
-        return view(false).writes();
-    }
-
-    @Override
-    public long bytes() {
-        return view(false).bytes();
-    }
-
-    @Override
-    public long packets() {
-        return view(false).packets();
-    }
-
-    @Override
-    public long retransmits() {
-        return view(false).retransmits();
-    }
-
-    @Override
-    public Map<RetransmitKind, Long> retransmitsByKind() {
-        return view(false).retransmitsByKind();
-    }
-
-    @Override
-    public long retransmittedBytes() {
-        return view(false).retransmittedBytes();
-    }
-
-    @Override
-    public long drops() {
-        return view(false).drops();
-    }
-
-    @Override
-    public Map<String, Long> dropsByReason() {
-        return view(false).dropsByReason();
-    }
-
-    @Override
-    public long resetsSent() {
-        return view(false).resetsSent();
-    }
-
-    @Override
-    public long resetsReceived() {
-        return view(false).resetsReceived();
-    }
-
-    @Override
-    public long connectionsOpened() {
-        return view(false).connectionsOpened();
-    }
-
-    @Override
-    public long connectionsClosed() {
-        return view(false).connectionsClosed();
-    }
-
-    @Override
-    public long listenOverflows() {
-        return view(false).listenOverflows();
-    }
-
-    @Override
-    public List<NetworkEvent> events() {
-        return view(false).events();
     }
 
     @Override
@@ -309,12 +236,15 @@ final class TraceWindow implements NetworkTrace {
 
     @Override
     public String toString() {
+        // the window as it is now, without waiting for samples in flight: a debugger or a log line must not block
+        SnapshotView v = view(false);
         StringBuilder sb = new StringBuilder("NetworkTrace{");
         for (Stage s : Stage.values()) {
-            sb.append(latency(s).summary()).append("; ");
+            sb.append(v.latency(s).summary()).append("; ");
         }
-        return sb.append("writes=").append(writes()).append(", bytes=").append(bytes())
-                .append(", retransmits=").append(retransmits()).append(", drops=").append(drops()).append('}').toString();
+        return sb.append("writes=").append(v.writes()).append(", bytes=").append(v.bytes())
+                .append(", retransmits=").append(v.retransmits()).append(", drops=").append(v.drops())
+                .append(" (not waiting for samples in flight)}").toString();
     }
 
 }

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.netlat.junit;
 
+import dev.netlat.ForwardingNetworkView;
 import dev.netlat.LatencyDistribution;
 import dev.netlat.LostCause;
 import dev.netlat.Metric;
-import dev.netlat.NetworkEvent;
 import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkView;
-import dev.netlat.RetransmitKind;
 import dev.netlat.Stage;
 import dev.netlat.assertj.LostEvents;
 import java.time.Duration;
@@ -22,7 +21,7 @@ import java.util.Map;
  * {@link #close()} ends the window early; the extension closes it anyway after the test. Distributions and port views
  * read from it are {@linkplain LostEvents#attach attached} to it, so assertions on them check the window's loss.
  */
-final class ScopedTrace implements NetworkTrace {
+final class ScopedTrace extends ForwardingNetworkView implements NetworkTrace {
     private final NetworkTrace trace;
     private final int[] ports;
     private final NetworkView view;
@@ -98,83 +97,18 @@ final class ScopedTrace implements NetworkTrace {
     }
 
     @Override
+    protected NetworkView delegate(Metric metric) {
+        return view;
+    }
+
+    @Override
     public LatencyDistribution latency(Stage stage) {
-        return LostEvents.attach(view.latency(stage), this);
+        return LostEvents.attach(super.latency(stage), this);
     }
 
     @Override
     public LatencyDistribution rtt() {
-        return LostEvents.attach(view.rtt(), this);
-    }
-
-    @Override
-    public long writes() {
-        return view.writes();
-    }
-
-    @Override
-    public long bytes() {
-        return view.bytes();
-    }
-
-    @Override
-    public long packets() {
-        return view.packets();
-    }
-
-    @Override
-    public long retransmits() {
-        return view.retransmits();
-    }
-
-    @Override
-    public Map<RetransmitKind, Long> retransmitsByKind() {
-        return view.retransmitsByKind();
-    }
-
-    @Override
-    public long retransmittedBytes() {
-        return view.retransmittedBytes();
-    }
-
-    @Override
-    public long drops() {
-        return view.drops();
-    }
-
-    @Override
-    public Map<String, Long> dropsByReason() {
-        return view.dropsByReason();
-    }
-
-    @Override
-    public long resetsSent() {
-        return view.resetsSent();
-    }
-
-    @Override
-    public long resetsReceived() {
-        return view.resetsReceived();
-    }
-
-    @Override
-    public long connectionsOpened() {
-        return view.connectionsOpened();
-    }
-
-    @Override
-    public long connectionsClosed() {
-        return view.connectionsClosed();
-    }
-
-    @Override
-    public long listenOverflows() {
-        return view.listenOverflows();
-    }
-
-    @Override
-    public List<NetworkEvent> events() {
-        return view.events();
+        return LostEvents.attach(super.rtt(), this);
     }
 
     @Override
