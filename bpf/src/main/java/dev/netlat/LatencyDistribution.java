@@ -61,6 +61,28 @@ public final class LatencyDistribution {
         return new LatencyDistribution(metric, Status.AVAILABLE, "", counts, sum);
     }
 
+    /**
+     * A measured distribution from its non-empty buckets, e.g. those of a stored JSON report read back: each must be
+     * a bucket of the {@link HistogramBuckets} layout (as {@link #buckets()} lists them), so nothing is re-binned.
+     */
+    public static LatencyDistribution ofBuckets(Metric metric, List<Bucket> buckets, long sumNanos) {
+        long[] counts = new long[HistogramBuckets.SLOTS];
+        for (Bucket b : buckets) {
+            int i = HistogramBuckets.index(b.lowNanos());
+            if (HistogramBuckets.lowerBound(i) != b.lowNanos() || HistogramBuckets.upperBound(i) != b.highNanos()) {
+                throw new IllegalArgumentException("bucket [" + b.lowNanos() + ", " + b.highNanos() + ") x " + b.count()
+                        + " is not a bucket of netlat's histogram layout (the one holding " + b.lowNanos() + " is ["
+                        + HistogramBuckets.lowerBound(i) + ", " + HistogramBuckets.upperBound(i) + "))");
+            }
+            if (b.count() < 0) {
+                throw new IllegalArgumentException("bucket [" + b.lowNanos() + ", " + b.highNanos() + ") has a negative"
+                        + " count: " + b.count());
+            }
+            counts[i] += b.count();
+        }
+        return new LatencyDistribution(metric, Status.AVAILABLE, "", counts, sumNanos);
+    }
+
     public static LatencyDistribution notApplicable(Metric metric, String reason) {
         return new LatencyDistribution(metric, Status.NOT_APPLICABLE, reason, new long[HistogramBuckets.SLOTS], 0);
     }

@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.netlat.assertj;
 
+import dev.netlat.Budget;
+import dev.netlat.BudgetCheck;
 import dev.netlat.LatencyDistribution;
 import dev.netlat.LostCause;
 import dev.netlat.NetworkTrace;
+import dev.netlat.Regression;
+import dev.netlat.RegressionCheck;
+import dev.netlat.SampleRule;
+import dev.netlat.Verdict;
+import dev.netlat.WindowLoss;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -27,6 +34,11 @@ import org.assertj.core.api.AbstractAssert;
  * {@code assertThat(trace).latency(stage)}, read from the trace the JUnit extension injects, or given with
  * {@link #withLostEventsOf(NetworkTrace)}; {@link #allowingLostEvents()} or {@code netlat.lostEvents=warn} accept the
  * loss (see {@link LostEvents}).
+ *
+ * <p>The verdict itself is the core's ({@link Budget#check}, {@link Regression#check}), so an assertion and a
+ * {@code @LatencyBudget} judge alike; this class supplies the settings and renders the verdict
+ * ({@link VerdictMessages}). {@link #isNotSlowerThan(LatencyDistribution, Regression)} compares with a baseline, an
+ * earlier run of the same traffic.
  */
 public class LatencyDistributionAssert extends AbstractAssert<LatencyDistributionAssert, LatencyDistribution> {
 
@@ -69,10 +81,15 @@ public class LatencyDistributionAssert extends AbstractAssert<LatencyDistributio
 
     /** Samples a p-th percentile assertion requires with the current settings. */
     public long requiredSamples(double percentile) {
+        return sampleRule().required(percentile);
+    }
+
+    /** The sample requirement of this assertion: {@link #withMinSamples}, else the factor in effect. */
+    private SampleRule sampleRule() {
         if (minSamples != null) {
-            return minSamples;
+            return SampleRule.exactly(minSamples);
         }
-        return MinSamples.required(percentile, minSamplesFactor != null ? minSamplesFactor : MinSamples.factor());
+        return SampleRule.factor(minSamplesFactor != null ? minSamplesFactor : MinSamples.factor());
     }
 
     public LatencyDistributionAssert p50Below(Duration limit) {
@@ -98,42 +115,38 @@ public class LatencyDistributionAssert extends AbstractAssert<LatencyDistributio
 
     /** The p-th percentile (0 &lt; p &le; 100) is strictly below {@code limit}. */
     public LatencyDistributionAssert percentileBelow(double percentile, Duration limit) {
-        if (!(percentile > 0 && percentile <= 100)) {
-            throw new IllegalArgumentException("percentile must be in (0, 100], was " + percentile);
-        }
-        Objects.requireNonNull(limit, "limit");
-        if (limit.isNegative() || limit.isZero()) {
-            throw new IllegalArgumentException("limit must be positive, was " + limit);
-        }
+        Budget budget = Budget.percentileBelow(percentile, limit); // rejects bad arguments before looking at actual
         isNotNull();
-        String pn = Explain.percentileName(percentile);
-        String expected = "Expected " + actual.name() + " " + pn + " below " + Explain.fmt(limit);
-        requireAvailable(expected);
-        requireNoLostEvents(expected);
-        long needed = requiredSamples(percentile);
-        if (actual.count() < needed) {
-            fail(String.format(Locale.ROOT,
-                    "%s, but there are too few samples to tell: %d %s measured, %s needs at least %d%s.%n"
-                            + "A percentile over fewer samples is noise, so this assertion fails instead of passing on"
-                            + " it: make the test produce more traffic in the trace window, assert a lower percentile,"
-                            + " or lower the requirement with withMinSamplesFactor(..)/withMinSamples(..) or the"
-                            + " configuration parameter %s.%n%s",
-                    expected, actual.count(), Explain.unitPlural(actual), pn, needed,
-                    minSamples != null ? " (withMinSamples)"
-                            : percentile >= 100 ? ""
-                            : " (1 / (1 - " + Explain.stripZeros(percentile) + "/100) x factor "
-                            + Explain.stripZeros(minSamplesFactor != null ? minSamplesFactor : MinSamples.factor()) + ")",
-                    MinSamples.CONFIG_KEY, actual.toHistogramText()));
+        WindowLoss loss = windowLoss();
+        BudgetCheck check = budget.withSampleRule(sampleRule()).withLoss(loss).check(actual);
+        warnIfAcceptedByPolicy(check.verdict(), loss, VerdictMessages.expected(budget, actual));
+        if (!check.passed()) {
+            fail(VerdictMessages.failure(check));
         }
-        Duration measured = actual.percentile(percentile);
-        if (measured.compareTo(limit) >= 0) {
-            fail(String.format(Locale.ROOT,
-                    "%s, but it was %s (measured over %d %s).%n"
-                            + "%s took %s or longer, at or above the %s budget.%n"
-                            + "Why it matters: %s%n%s",
-                    expected, Explain.fmt(measured), actual.count(), Explain.unitPlural(actual),
-                    capitalize(Explain.tail(percentile, actual)), Explain.fmt(measured), Explain.fmt(limit),
-                    Explain.whyItMatters(actual), actual.toHistogramText()));
+        return myself;
+    }
+
+    /**
+     * The percentile of {@code rule} is not slower than the {@code baseline}'s (an earlier run of the same traffic, e.g.
+     * read back from a stored report) by more than the rule's margin, or the difference is noise: see
+     * {@link Regression} for the rule and why. Like percentile assertions it fails on too few samples (on either
+     * side) and on lost events in this window. The sample rule is the rule's own when it sets one, else this
+     * assertion's ({@link #withMinSamplesFactor}, {@link #withMinSamples}, {@value MinSamples#CONFIG_KEY}).
+     *
+     * <pre>{@code
+     * assertThat(trace.latency(Stage.QDISC)).isNotSlowerThan(baseline, Regression.atPercentile(90).byMoreThanPercent(20));
+     * }</pre>
+     */
+    public LatencyDistributionAssert isNotSlowerThan(LatencyDistribution baseline, Regression rule) {
+        Objects.requireNonNull(baseline, "baseline");
+        Objects.requireNonNull(rule, "rule");
+        isNotNull();
+        Regression applied = rule.sampleRule().isPresent() ? rule : rule.withSampleRule(sampleRule());
+        WindowLoss loss = windowLoss();
+        RegressionCheck check = applied.withLoss(loss).check(baseline, actual);
+        warnIfAcceptedByPolicy(check.verdict(), loss, VerdictMessages.expected(rule, actual));
+        if (!check.passed()) {
+            fail(VerdictMessages.failure(check));
         }
         return myself;
     }
@@ -164,38 +177,29 @@ public class LatencyDistributionAssert extends AbstractAssert<LatencyDistributio
         return LostEvents.byCause(lossSource);
     }
 
-    private void requireNoLostEvents(String expected) {
+    /** The window's loss, accepted by {@link #allowingLostEvents()} or the {@code warn} policy. */
+    private WindowLoss windowLoss() {
         Map<String, Long> lost = LostEvents.inWords(lossSource);
-        if (lost.isEmpty() || allowLost) {
-            return;
-        }
-        if (LostEvents.policy() == LostEvents.Policy.WARN) {
+        // the policy is read only when something was lost: a bad setting must not fail assertions it does not affect
+        boolean accepted = !lost.isEmpty() && (allowLost || LostEvents.policy() == LostEvents.Policy.WARN);
+        return WindowLoss.of(lost).accepting(accepted);
+    }
+
+    /** The warning of {@code netlat.lostEvents=warn}, once the stage was found measured and the loss judged. */
+    private void warnIfAcceptedByPolicy(Verdict verdict, WindowLoss loss, String expected) {
+        if (loss.acceptedLoss() && !allowLost && verdict != Verdict.UNAVAILABLE) {
             System.err.println("[netlat] warning: " + expected + " is judged over a partial sample: "
-                    + LostEvents.describe(lost) + " (accepted: " + LostEvents.CONFIG_KEY + "=warn)");
-            return;
+                    + loss.describe() + " (accepted: " + LostEvents.CONFIG_KEY + "=warn)");
         }
-        fail(String.format(Locale.ROOT,
-                "%s, but the sample is incomplete: %s; %d %s measured.%n"
-                        + "Why it matters: a percentile over a partial sample can hide the tail (the lost samples may be"
-                        + " exactly the slow ones), so this assertion fails instead of passing on what was kept: %s.%n%s",
-                expected, LostEvents.describe(lost), actual.count(), Explain.unitPlural(actual),
-                LostEvents.HOW_TO_ACCEPT, actual.toHistogramText()));
     }
 
     private void requireAvailable(String expected) {
         if (!actual.isAvailable()) {
-            fail(String.format(Locale.ROOT, "%s, but %s latency is %s here: %s.%n"
-                            + "netlat cannot measure this stage in this environment, so the assertion cannot pass;"
-                            + " assert another stage (e.g. TOTAL) or run where the stage exists.%n%s",
-                    expected, actual.name(), Explain.statusWord(actual), actual.reason(), actual.toHistogramText()));
+            fail(VerdictMessages.notMeasured(expected, actual));
         }
     }
 
     private void fail(String message) {
         failWithMessage("%s", message);
-    }
-
-    private static String capitalize(String s) {
-        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 }

@@ -4,6 +4,7 @@ package dev.netlat.assertj;
 import dev.netlat.LostCause;
 import dev.netlat.Metric;
 import dev.netlat.NetworkTrace;
+import dev.netlat.WindowLoss;
 import java.lang.ref.WeakReference;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -148,17 +149,12 @@ public final class LostEvents {
         return out;
     }
 
-    static long total(Map<String, Long> byCause) {
-        return byCause.values().stream().mapToLong(Long::longValue).sum();
-    }
-
     /**
      * "600 events lost in this trace window, by cause {socket table full (netlat.maps.sockets)=600}", from the loss
      * {@linkplain #inWords in words}.
      */
     public static String describe(Map<String, Long> byCause) {
-        long n = total(byCause);
-        return n + " event" + (n == 1 ? "" : "s") + " lost in this trace window, by cause " + byCause;
+        return WindowLoss.of(byCause).describe();
     }
 
     static final String HOW_TO_ACCEPT = "remove the cause (the cause names the map to enlarge or the limit that was"

@@ -65,13 +65,6 @@ public final class MinSamples {
 
     /** Samples a p-th percentile needs with the given factor: {@code ceil(factor / (1 - p/100))}, at least 1. */
     public static long required(double percentile, double factor) {
-        if (factor == 0) {
-            return 1;
-        }
-        if (percentile >= 100) {
-            return 1;
-        }
-        double n = factor / (1 - percentile / 100.0);
-        return Math.max(1, (long) Math.ceil(n - 1e-6));
+        return dev.netlat.SampleRule.required(percentile, factor);
     }
 }

@@ -14,6 +14,7 @@ import dev.netlat.NetworkView;
  * assertThat(trace.latency(Stage.SOCKET)).p99Below(Duration.ofMillis(2));
  * assertThat(trace).hasNoRetransmits().hasNoDrops();
  * assertThat(trace.port(8080)).hasRetransmitsAtMost(1);
+ * assertThat(trace.latency(Stage.QDISC)).isNotSlowerThan(baseline, Regression.p90().byMoreThanPercent(20));
  * }</pre>
  *
  * Soft assertions: {@link NetSoftAssertions}.

@@ -4,15 +4,20 @@ package dev.netlat.junit;
 import dev.netlat.report.BudgetStatus;
 import dev.netlat.report.ReportWriter;
 import dev.netlat.report.TraceReport;
+import dev.netlat.Budget;
+import dev.netlat.BudgetCheck;
 import dev.netlat.DurationFormat;
 import dev.netlat.LatencyDistribution;
 import dev.netlat.Metric;
 import dev.netlat.NetworkTrace;
+import dev.netlat.SampleRule;
 import dev.netlat.Stage;
 import dev.netlat.TraceOptions;
-import dev.netlat.assertj.LatencyDistributionAssert;
+import dev.netlat.Verdict;
+import dev.netlat.WindowLoss;
 import dev.netlat.assertj.LostEvents;
 import dev.netlat.assertj.MinSamples;
+import dev.netlat.assertj.VerdictMessages;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -101,36 +106,26 @@ final class TraceSession implements ExtensionContext.Store.CloseableResource, Au
             } catch (RuntimeException e) {
                 d = LatencyDistribution.unavailable(Metric.of(b.stage()), "could not be read: " + e.getMessage());
             }
-            double measured = d.percentileNanosOrNaN(b.percentile());
-            Double measuredNanos = Double.isNaN(measured) ? null : measured;
-            boolean accepted = !lost.isEmpty() && (b.allowLostSamples() || lostPolicy() == LostEvents.Policy.WARN);
-            LatencyDistributionAssert check = new LatencyDistributionAssert(d).withMinSamplesFactor(factor())
-                    .withLostEventsOf(trace);
-            if (accepted) {
-                check.allowingLostEvents();
-            }
-            long required = check.requiredSamples(b.percentile());
+            boolean acceptLoss = b.allowLostSamples() || lostPolicy() == LostEvents.Policy.WARN;
+            BudgetCheck check = Budget.percentileBelow(b.percentile(), b.limit())
+                    .withSampleRule(SampleRule.factor(factor()))
+                    .withLoss(WindowLoss.of(lost).accepting(acceptLoss))
+                    .check(d);
             if (failed.isPresent()) {
-                results.add(budget(b, measuredNanos, d.count(), BudgetStatus.NOT_CHECKED,
-                        "the test did not pass: " + failed.get(), required, lost, accepted));
+                results.add(budget(b, check, BudgetStatus.NOT_CHECKED, "the test did not pass: " + failed.get()));
                 continue;
             }
-            // the order of LatencyDistributionAssert.percentileBelow: availability, loss, sample count, value
-            BudgetStatus verdict = !d.isAvailable() ? BudgetStatus.UNAVAILABLE
-                    : !lost.isEmpty() && !accepted ? BudgetStatus.LOST_SAMPLES
-                    : d.count() < required ? BudgetStatus.TOO_FEW_SAMPLES
-                    : BudgetStatus.FAILED;
-            try {
-                check.percentileBelow(b.percentile(), b.limit());
-                results.add(budget(b, measuredNanos, d.count(), BudgetStatus.PASSED, null, required, lost, accepted));
-                if (accepted) {
+            if (check.passed()) {
+                results.add(budget(b, check, status(check.verdict()), null));
+                if (check.lossAccepted()) {
                     System.out.println(PREFIX + settings.testName + ": " + b.describe() + " passed over a partial"
                             + " sample, loss accepted (" + (b.allowLostSamples() ? "allowLostSamples = true"
                             : NetlatConfig.LOST_EVENTS + "=warn") + "): " + LostEvents.describe(lost));
                 }
-            } catch (AssertionError e) {
-                violations.add(b.describe() + " violated:\n" + e.getMessage());
-                results.add(budget(b, measuredNanos, d.count(), verdict, e.getMessage(), required, lost, accepted));
+            } else {
+                String message = VerdictMessages.failure(check);
+                violations.add(b.describe() + " violated:\n" + message);
+                results.add(budget(b, check, status(check.verdict()), message));
             }
         }
         Path file = writeReport(ctx, results);
@@ -143,11 +138,24 @@ final class TraceSession implements ExtensionContext.Store.CloseableResource, Au
         }
     }
 
-    private static TraceReport.Budget budget(TraceSettings.Budget b, Double measuredNanos, long samples,
-                                             BudgetStatus verdict, String message, long required,
-                                             Map<String, Long> lost, boolean accepted) {
-        return TraceReport.Budget.of(b.stage().name(), b.percentile(), b.below(), b.limit().toNanos(), measuredNanos,
-                samples, verdict, message, required, lost, accepted);
+    private static TraceReport.Budget budget(TraceSettings.Budget b, BudgetCheck check, BudgetStatus status,
+                                             String message) {
+        Double measured = check.measuredNanos().isPresent() ? check.measuredNanos().getAsDouble() : null;
+        return TraceReport.Budget.of(b.stage().name(), b.percentile(), b.below(), b.limit().toNanos(), measured,
+                check.samples(), status, message, check.requiredSamples(), check.budget().loss().byCause(),
+                check.lossAccepted());
+    }
+
+    /** The report's status of a core verdict (the report adds {@link BudgetStatus#NOT_CHECKED} of its own). */
+    static BudgetStatus status(Verdict verdict) {
+        // exhaustive: a verdict added without its report status does not compile
+        return switch (verdict) {
+            case PASSED -> BudgetStatus.PASSED;
+            case FAILED -> BudgetStatus.FAILED;
+            case TOO_FEW_SAMPLES -> BudgetStatus.TOO_FEW_SAMPLES;
+            case LOST_SAMPLES -> BudgetStatus.LOST_SAMPLES;
+            case UNAVAILABLE -> BudgetStatus.UNAVAILABLE;
+        };
     }
 
     /** The window's non-zero lost events in words (the budgets' report); a read that fails counts as its own cause. */
