@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.netlat.junit;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
@@ -12,7 +16,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class NetlatConfig {
     /** {@code skip} (default): abort a traced test when tracing cannot run; {@code fail}: fail it. */
     public static final String UNAVAILABLE = "netlat.unavailable";
-    /** Directory of the JSON reports, default {@code target/netlat}. */
+    /** Directory of the JSON reports, default {@link #DEFAULT_REPORT_DIR}. */
     public static final String REPORT_DIR = "netlat.reportDir";
     /** Multiplies the samples a percentile needs (default 1.0, 0 = no check); see {@link dev.netlat.assertj.MinSamples}. */
     public static final String MIN_SAMPLES_FACTOR = dev.netlat.assertj.MinSamples.CONFIG_KEY;
@@ -35,9 +39,32 @@ public final class NetlatConfig {
      */
     public static final String TRACE_FACTORY = "netlat.traceFactory";
 
-    public static final String DEFAULT_REPORT_DIR = "target/netlat";
+    /**
+     * The report directory when {@link #REPORT_DIR} is not set: the build tool's output directory, {@code build/netlat}
+     * under Gradle and {@code target/netlat} otherwise (see {@link #defaultReportDir}).
+     */
+    public static final String DEFAULT_REPORT_DIR = defaultReportDir(System::getProperty, Path.of(""));
 
     private NetlatConfig() {
+    }
+
+    /**
+     * {@code build/netlat} when the tests run under Gradle, else {@code target/netlat}. Gradle's test workers set the
+     * system property {@code org.gradle.test.worker}; Surefire sets {@code surefire.real.class.path} or
+     * {@code surefire.test.class.path}. Without either (an IDE, a console launcher) the working directory decides: a
+     * {@code build.gradle(.kts)} or {@code settings.gradle(.kts)} and no {@code pom.xml} is a Gradle project.
+     *
+     * @param systemProperty  looks up a system property (null when unset)
+     * @param workingDirectory where relative report directories resolve
+     */
+    public static String defaultReportDir(Function<String, String> systemProperty, Path workingDirectory) {
+        boolean surefire = systemProperty.apply("surefire.real.class.path") != null
+                || systemProperty.apply("surefire.test.class.path") != null;
+        boolean gradle = systemProperty.apply("org.gradle.test.worker") != null
+                || !surefire && !Files.exists(workingDirectory.resolve("pom.xml"))
+                && Stream.of("build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts")
+                        .anyMatch(f -> Files.exists(workingDirectory.resolve(f)));
+        return gradle ? "build/netlat" : "target/netlat";
     }
 
     /** A parameter: JUnit configuration parameter first, then system property; blank counts as absent. */

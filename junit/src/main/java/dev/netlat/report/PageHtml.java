@@ -24,13 +24,17 @@ final class PageHtml {
         long failed = page.failedBudgets();
         long budgets = page.budgets();
         h.append("<header>\n<h1>netlat report</h1>\n<p class=\"sub\">")
-                .append(tests.size()).append(tests.size() == 1 ? " traced test · " : " traced tests · ")
-                .append(budgets).append(budgets == 1 ? " budget" : " budgets").append(", ")
+                .append(tests.size()).append(tests.size() == 1 ? " traced test · " : " traced tests · ");
+        if (!page.skipped().isEmpty()) {
+            h.append("<span class=\"bad\">").append(page.skipped().size()).append(" skipped</span> · ");
+        }
+        h.append(budgets).append(budgets == 1 ? " budget" : " budgets").append(", ")
                 .append("<span class=\"").append(failed > 0 ? "bad" : "good").append("\">").append(failed)
                 .append(" failed</span> · generated ").append(esc(generatedAt.toString()))
                 .append(" from <code>").append(esc(source)).append("</code></p>\n</header>\n");
 
         summary(h, tests);
+        skipped(h, page.skipped(), tests.isEmpty());
         legend(h);
         for (TestModel t : tests) {
             TestSectionHtml.append(h, t);
@@ -42,7 +46,7 @@ final class PageHtml {
             }
             h.append("</ul></section>\n");
         }
-        if (tests.isEmpty()) {
+        if (tests.isEmpty() && page.skipped().isEmpty()) {
             h.append("<p class=\"empty\">No traced tests: no JSON reports in <code>").append(esc(source))
                     .append("</code>.</p>\n");
         }
@@ -77,6 +81,21 @@ final class PageHtml {
                     .append("</td></tr>\n");
         }
         h.append("</tbody>\n</table>\n");
+    }
+
+    /** The traced tests that were skipped, with the reason: a run that measured nothing must say so at the top. */
+    private static void skipped(StringBuilder h, List<SkippedTest> skipped, boolean noneRan) {
+        if (skipped.isEmpty()) {
+            return;
+        }
+        h.append("<section class=\"skipped\"><h2>").append(noneRan ? "Nothing measured: every traced test was"
+                + " skipped" : skipped.size() + " traced test" + (skipped.size() == 1 ? " was" : "s were")
+                + " skipped").append("</h2><ul>\n");
+        for (SkippedTest s : skipped) {
+            h.append("<li><b>").append(esc(s.name())).append("</b>: ").append(esc(String.valueOf(s.reason())))
+                    .append("</li>\n");
+        }
+        h.append("</ul></section>\n");
     }
 
     private static String budgetBadges(TestModel.BudgetTally tally) {
@@ -186,6 +205,10 @@ final class PageHtml {
             table.events .kind { font-weight:700; } tr.retransmit .kind { color:var(--qdisc); } \
             tr.drop .kind { color:var(--bad); }
             .noevents { color:var(--muted); font-size:13px; margin:0 0 6px; }
+            section.skipped { background:#fff7ed; border:1px solid #fdba74; border-radius:8px; padding:10px 18px; \
+            margin:0 0 18px; }
+            section.skipped h2 { margin:0 0 4px; font-size:16px; color:#9a3412; }
+            section.skipped ul { margin:0; padding-left:18px; }
             footer { color:var(--muted); font-size:12px; margin-top:24px; }
             """;
 }

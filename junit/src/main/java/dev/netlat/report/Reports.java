@@ -5,8 +5,11 @@ import dev.netlat.DurationFormat;
 import dev.netlat.report.ReportWriter;
 import dev.netlat.report.TraceReport;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -30,19 +33,29 @@ public record Reports(List<TraceReport> reports, List<String> problems) {
         problems = List.copyOf(problems);
     }
 
+    /**
+     * When the test run in this JVM started: the JVM's start, to the whole second before it (some file systems keep
+     * file times in whole seconds). {@link NetlatReportListener} shows the files written since, reading them with
+     * {@link #read(Path, Instant)} and {@link HtmlReport#write(Path, Instant)}.
+     */
+    public static Instant runStart() {
+        return Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime())
+                .truncatedTo(ChronoUnit.SECONDS);
+    }
+
     /** Reads every {@code *.json} directly in {@code dir}; a missing directory gives no reports. */
     public static Reports read(Path dir) throws IOException {
+        return read(dir, null);
+    }
+
+    /**
+     * Reads the {@code *.json} directly in {@code dir} last written at or after {@code since} (all when null): the
+     * reports of one run in a directory that still holds those of earlier runs.
+     */
+    public static Reports read(Path dir, Instant since) throws IOException {
         List<TraceReport> out = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        if (!Files.isDirectory(dir)) {
-            return new Reports(out, problems);
-        }
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().endsWith(".json") && Files.isRegularFile(p)).sorted()
-                    .toList();
-        }
-        for (Path f : files) {
+        for (Path f : jsonFiles(dir, since)) {
             try {
                 TraceReport r = ReportWriter.read(f);
                 if (r.test() == null) {
@@ -60,9 +73,30 @@ public record Reports(List<TraceReport> reports, List<String> problems) {
         return new Reports(out, problems);
     }
 
+    /** The regular {@code *.json} files directly in {@code dir} written at or after {@code since} (null: all). */
+    static List<Path> jsonFiles(Path dir, Instant since) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<Path> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.sorted().toList()) {
+                if (p.getFileName().toString().endsWith(".json") && Files.isRegularFile(p)
+                        && (since == null || !Files.getLastModifiedTime(p).toInstant().isBefore(since))) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
+    }
+
     /** {@code Class.method} (nested classes dotted), with the display name when it is a repeated invocation. */
     public static String testName(TraceReport r) {
-        TraceReport.TestRef t = r.test();
+        return testName(r.test());
+    }
+
+    /** {@link #testName(TraceReport)} of a test reference. */
+    public static String testName(TraceReport.TestRef t) {
         String cls = t.className() == null ? "?" : t.className();
         cls = cls.substring(cls.lastIndexOf('.') + 1).replace('$', '.');
         String name = cls + "." + (t.methodName() == null ? "?" : t.methodName());

@@ -2,7 +2,6 @@
 package dev.netlat.report;
 
 import dev.netlat.DurationFormat;
-import dev.netlat.report.BudgetStatus;
 import dev.netlat.report.TraceReport;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,24 +113,32 @@ record TestModel(String anchor, String name, String className, String window, St
     private static List<BudgetLine> budgets(TraceReport r) {
         List<BudgetLine> out = new ArrayList<>();
         for (TraceReport.Budget b : r.budgets() == null ? List.<TraceReport.Budget>of() : r.budgets()) {
-            BudgetStatus outcome = b.outcome();
-            String outcomeClass = switch (outcome) {
+            String outcomeClass = switch (b.outcome()) {
                 case PASSED -> "pass";
                 case NOT_CHECKED -> "skip";
                 default -> "fail";
             };
-            // outcomeText() is "failed: too few samples (…)" or "passed, 3 events lost …": the badge already says
-            // passed/failed, so only what follows the first ':' or ", " is shown
-            String text = b.outcomeText();
-            int colon = text.indexOf(':');
-            int comma = text.indexOf(", ");
-            int cut = colon < 0 ? comma : comma < 0 ? colon : Math.min(colon, comma);
-            out.add(new BudgetLine(outcomeClass, outcome.failed() ? "FAILED" : outcome.name().replace('_', ' '),
-                    b.stage(), ConsoleReport.percentileName(b.percentile()), b.below(),
-                    cut >= 0 ? text.substring(cut + 1).trim() : null, Reports.nanos(b.measuredNanos()), b.samples(),
+            out.add(new BudgetLine(outcomeClass, badge(b), b.stage(), ConsoleReport.percentileName(b.percentile()),
+                    b.below(), condition(b), Reports.nanos(b.measuredNanos()), b.samples(),
                     b.message() != null && !b.message().isBlank() ? b.message() : null));
         }
         return out;
+    }
+
+    /** A budget's verdict in a word or two: {@code PASSED}, {@code FAILED}, {@code NOT CHECKED}. */
+    static String badge(TraceReport.Budget b) {
+        return b.outcome().failed() ? "FAILED" : b.outcome().name().replace('_', ' ');
+    }
+
+    /** What the outcome adds to its {@link #badge}: {@code too few samples (…)}, {@code 3 events lost …}, or null. */
+    static String condition(TraceReport.Budget b) {
+        // outcomeText() is "failed: too few samples (…)" or "passed, 3 events lost …": the badge already says
+        // passed/failed, so only what follows the first ':' or ", " is shown
+        String text = b.outcomeText();
+        int colon = text.indexOf(':');
+        int comma = text.indexOf(", ");
+        int cut = colon < 0 ? comma : comma < 0 ? colon : Math.min(colon, comma);
+        return cut >= 0 ? text.substring(cut + 1).trim() : null;
     }
 
     private static List<StageRow> stages(TraceReport r) {
