@@ -2,7 +2,7 @@
 package dev.netlat.report;
 
 /**
- * The outcome of one {@link LatencyBudget}, as the {@code verdict} of a {@link TraceReport.Budget}. Every failing
+ * The outcome of one {@link dev.netlat.junit.LatencyBudget}, as the {@code verdict} of a {@link TraceReport.Budget}. Every failing
  * outcome is reported with the JSON {@code status} {@code "FAILED"} (see {@link #status()}), as before this type.
  */
 public enum BudgetStatus {

@@ -99,7 +99,7 @@ public record TraceReport(int schemaVersion, TestRef test, String window, List<I
     }
 
     /**
-     * A {@link LatencyBudget} and its outcome. {@code status} keeps the values of the first schema ({@code PASSED},
+     * A {@link dev.netlat.junit.LatencyBudget} and its outcome. {@code status} keeps the values of the first schema ({@code PASSED},
      * {@code FAILED}, {@code NOT_CHECKED}); {@code verdict} says why (null in reports written before it existed: use
      * {@link #outcome()}).
      */
