@@ -11,6 +11,7 @@ import dev.netlat.junit.FakeTrace;
 import dev.netlat.junit.FakeTraceFactory;
 import dev.netlat.junit.LatencyBudget;
 import dev.netlat.junit.NetlatConfig;
+import dev.netlat.junit.Seams;
 import dev.netlat.junit.TestKitScenario;
 import dev.netlat.junit.TraceNetwork;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,7 @@ class NetlatReportListenerTest {
     }
 
     private Map<String, String> params(String... more) {
-        Map<String, String> p = new java.util.LinkedHashMap<>(Map.of(NetlatConfig.TRACE_FACTORY,
+        Map<String, String> p = new java.util.LinkedHashMap<>(Map.of(Seams.TRACE_FACTORY,
                 FakeTraceFactory.class.getName(), NetlatConfig.REPORT_DIR, dir.toString()));
         for (int i = 0; i + 1 < more.length; i += 2) {
             p.put(more[i], more[i + 1]);
@@ -86,7 +87,7 @@ class NetlatReportListenerTest {
 
     @Test
     void aRunThatSkippedEveryTracedTestSaysSoAndWhy() throws Exception {
-        String out = run(Map.of(), NetlatConfig.SIMULATE_UNAVAILABLE, "no BTF here");
+        String out = run(Map.of(), Seams.SIMULATE_UNAVAILABLE, "no BTF here");
 
         assertThat(out).contains("[netlat] 0 traced tests ran, 4 skipped: NOTHING WAS MEASURED; 0 budgets, 0 failed\n")
                 .contains("[netlat]   skipped 3 tests (NetlatReportListenerTest.Traced.abortedInTheWindow,"

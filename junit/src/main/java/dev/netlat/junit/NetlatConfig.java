@@ -30,14 +30,14 @@ public final class NetlatConfig {
      * <b>Testing aid.</b> When set, tracing behaves as unavailable with this text as the reason, so the skip/fail
      * policy can be tested anywhere (e.g. with EngineTestKit).
      */
-    public static final String SIMULATE_UNAVAILABLE = "netlat.simulateUnavailable";
+    static final String SIMULATE_UNAVAILABLE = "netlat.simulateUnavailable";
     /**
      * <b>Testing aid.</b> Fully qualified name of a class with a public no-argument constructor implementing
      * {@code java.util.function.Function<dev.netlat.TraceOptions, dev.netlat.NetworkTrace>}; the extension then
      * starts windows with it instead of {@link dev.netlat.NetworkTracer#start(dev.netlat.TraceOptions)} and skips
      * the availability check. Lets the extension be tested with fake traces.
      */
-    public static final String TRACE_FACTORY = "netlat.traceFactory";
+    static final String TRACE_FACTORY = "netlat.traceFactory";
 
     /**
      * The report directory when {@link #REPORT_DIR} is not set: the build tool's output directory, {@code build/netlat}
