@@ -16,6 +16,7 @@ public final class Availability {
     private final Map<Stage, String> unavailableStages;
     private final Map<Stage, String> stageHooks;
     private final Map<String, String> hooks;
+    private final List<String> caveats;
 
     public Availability(List<String> problems, Map<Stage, String> unavailableStages) {
         this(problems, unavailableStages, Map.of(), Map.of());
@@ -27,6 +28,13 @@ public final class Availability {
      */
     public Availability(List<String> problems, Map<Stage, String> unavailableStages, Map<Stage, String> stageHooks,
                         Map<String, String> hooks) {
+        this(problems, unavailableStages, stageHooks, hooks, List.of());
+    }
+
+    /** @param caveats conditions of this kernel under which counts can be short with nothing reported lost */
+    public Availability(List<String> problems, Map<Stage, String> unavailableStages, Map<Stage, String> stageHooks,
+                        Map<String, String> hooks, List<String> caveats) {
+        this.caveats = List.copyOf(caveats);
         this.problems = List.copyOf(problems);
         this.stageHooks = stageHooks.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(stageHooks));
         this.hooks = Collections.unmodifiableMap(new java.util.LinkedHashMap<>(hooks));
@@ -59,6 +67,14 @@ public final class Availability {
      */
     public Map<String, String> hooks() {
         return hooks;
+    }
+
+    /**
+     * What this kernel does that can make counts short without netlat seeing it happen, e.g. a kernel that runs no
+     * tracing program while PID 1 is the current task; empty on the kernels netlat is tested on (6.1, 6.12).
+     */
+    public List<String> caveats() {
+        return caveats;
     }
 
     /** All problems in one sentence, or "available". */

@@ -74,7 +74,8 @@ public final class NetworkTracer {
         try {
             Engine e = Engine.get(); // checks capabilities, BTF and libbpf first, loading nothing when they are missing
             e.idleIfUnused();
-            return new Availability(java.util.List.of(), e.unavailableStages(), e.stageHooks(), e.hookPlan());
+            return new Availability(java.util.List.of(), e.unavailableStages(), e.stageHooks(), e.hookPlan(),
+                    e.caveats());
         } catch (NetlatUnavailableException e) {
             return e.availability() != null ? e.availability()
                     : new Availability(java.util.List.of(e.getMessage()), java.util.Map.of());

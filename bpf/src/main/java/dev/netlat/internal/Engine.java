@@ -249,6 +249,11 @@ public final class Engine {
     }
 
     /** Per hook, the program attached and what was passed over or refused (see {@link HookPlan#describe()}). */
+    /** What this kernel does that can make counts short unseen ({@link dev.netlat.Availability#caveats()}). */
+    public List<String> caveats() {
+        return EnvironmentCheck.kernelFacts(loader.bpf).caveats();
+    }
+
     public Map<String, String> hookPlan() {
         return plan.describe();
     }

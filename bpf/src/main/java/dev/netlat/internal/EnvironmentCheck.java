@@ -52,9 +52,25 @@ public final class EnvironmentCheck {
         return new Availability(problems, Map.of());
     }
 
-    /** What the running kernel's BTF says: read once per JVM (each read parses the whole vmlinux BTF). */
-    record KernelFacts(Map<String, Integer> hookArgs, Map<Integer, String> dropReasons) {
+    /**
+     * What the running kernel's BTF says: read once per JVM (each read parses the whole vmlinux BTF).
+     *
+     * @param caveats conditions of this kernel under which events are not seen and not counted as skipped
+     */
+    record KernelFacts(Map<String, Integer> hookArgs, Map<Integer, String> dropReasons, List<String> caveats) {
     }
+
+    /**
+     * A kernel whose {@code struct bpf_prog_aux} has {@code init_owned} (not upstream: seen on a sandbox build of
+     * 6.18, not on Debian's 6.1 or 6.12) runs no tracing program while the current task belongs to PID 1, unless the
+     * program is owned by it, and counts no {@code recursion_misses} for it. Packets that a softirq sends or drops
+     * while it interrupted such a task are then invisible to every BPF tracer (bpftrace too), while ftrace sees them.
+     */
+    static final String PID1_SKIP = "this kernel skips BPF tracing programs while a thread of PID 1 is the current"
+            + " task (struct bpf_prog_aux has init_owned) and counts no recursion_misses for it: packets sent or"
+            + " dropped in a softirq that interrupted such a thread are not seen, so drops() can be short and samples"
+            + " are reported lost (PACKET_NOT_SEEN, START_XMIT_NOT_SEEN, DEVICE_DONE_NOT_SEEN); busy PID-1 processes"
+            + " (e.g. a container's init or a sandbox agent) make it likelier";
 
     private static KernelFacts facts;
 
@@ -70,7 +86,8 @@ public final class EnvironmentCheck {
                     args.put(v.attachPoint(), v.isTracepoint() ? btf.tracepointArgs(v.target()) : btf.functionArgs(v.target()));
                 }
                 facts = new KernelFacts(Map.copyOf(args),
-                        Collections.unmodifiableMap(btf.enumValues("skb_drop_reason", "SKB_DROP_REASON_")));
+                        Collections.unmodifiableMap(btf.enumValues("skb_drop_reason", "SKB_DROP_REASON_")),
+                        btf.structHasMember("bpf_prog_aux", "init_owned") ? List.of(PID1_SKIP) : List.of());
             }
         }
         return facts;

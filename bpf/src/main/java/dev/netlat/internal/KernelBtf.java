@@ -45,9 +45,26 @@ final class KernelBtf implements AutoCloseable {
         return proto != null && kind(proto) == BTF_KIND_FUNC_PROTO ? vlen(proto) : -1;
     }
 
+    /** Whether this kernel's {@code struct <struct>} has a member {@code member}. */
+    boolean structHasMember(String struct, String member) {
+        int id = bpf.btf__find_by_name_kind(btf, struct, BTF_KIND_STRUCT);
+        if (id <= 0) {
+            return false;
+        }
+        Pointer t = bpf.btf__type_by_id(btf, id);
+        for (int i = 0; i < vlen(t); i++) {
+            // struct btf_type is 12 bytes, followed by struct btf_member { __u32 name_off, type, offset; }[vlen]
+            if (member.equals(bpf.btf__name_by_offset(btf, t.getInt(12 + i * 12L)))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // struct btf_type { __u32 name_off; __u32 info; union { __u32 size; __u32 type; }; }: kind in bits 24-28 of info,
     // vlen (members, enum values, parameters) in bits 0-15
     private static final int BTF_KIND_PTR = 2;
+    private static final int BTF_KIND_STRUCT = 4;
     private static final int BTF_KIND_FUNC = 12;
     private static final int BTF_KIND_FUNC_PROTO = 13;
 

@@ -181,7 +181,12 @@ public class NetlatExtension implements BeforeEachCallback, BeforeTestExecutionC
 
     private static Availability checkAvailability() {
         try {
-            return NetworkTracer.availability();
+            Availability a = NetworkTracer.availability();
+            // once per run (the root store keeps the result): what on this kernel can make counts short unseen
+            for (String caveat : a.caveats()) {
+                System.out.println("[netlat] caveat: " + caveat);
+            }
+            return a;
         } catch (IllegalArgumentException e) {
             throw e; // a configuration error (e.g. netlat.maps.sockets=abc), not unavailability
         } catch (RuntimeException | LinkageError e) {
