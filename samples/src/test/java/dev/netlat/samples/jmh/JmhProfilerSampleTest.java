@@ -33,7 +33,7 @@ class JmhProfilerSampleTest {
         try {
             Class.forName(PROFILER);
         } catch (ClassNotFoundException e) {
-            Assumptions.abort(PROFILER + " is not on the classpath (netlat-extension without the JMH profiler);"
+            Assumptions.abort(PROFILER + " is not on the classpath (netlat-jmh is missing);"
                     + " skipping the JMH sample");
         }
         Options options = new OptionsBuilder()
