@@ -7,8 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=benchmarks/target/benchmarks.jar
 if [ ! -f "$jar" ]; then
-  mvn -q -B install -pl bpf,extension -DskipTests
-  mvn -q -B package -pl benchmarks -DskipTests
+  mvn -q -B install -pl benchmarks -am -DskipTests
 fi
 # the floor (empty programs on netlat's tracepoints) needs clang and libbpf-dev; without them the table skips it
 if [ ! -x benchmarks/floor/target/attach ] && command -v clang >/dev/null && [ -f /usr/include/bpf/libbpf.h ]; then
