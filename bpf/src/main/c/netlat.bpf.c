@@ -10,6 +10,9 @@
 #include "tx_stages.bpf.h"
 #include "tcp_events.bpf.h"
 
+/* Each per-packet hook has two programs that differ only in PRIMARY/NESTED (maps.bpf.h): the kernel skips a program
+ * that is already running on this CPU, not its twin, so the second one must be a program of its own. */
+
 /* ---- write start: tracepoint on 6.18; 6.1 and 6.12 have no tcp:tcp_sendmsg_locked ---- */
 
 SEC("tp_btf/tcp_sendmsg_locked")

@@ -77,6 +77,8 @@ static __always_inline int done_steps(struct sock_state *s, __u32 end, __u64 now
 	return s->p_d != s->p_x && !after(s->p[s->p_d & P_MASK].end, end);
 }
 
+/* done_round and ack_round have xmit_round's shape on purpose: a BPF global function takes scalars only and is
+ * verified once, on its own, and BPF has no function pointers to pass the steps in, so each step kind has its round. */
 __noinline int done_round(__u64 key, __u32 end, __u64 now)
 {
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
