@@ -11,6 +11,7 @@ import dev.netlat.lab.DropPoint;
 import dev.netlat.lab.LabServer;
 import dev.netlat.lab.NetworkLab;
 import dev.netlat.lab.QdiscStats;
+import dev.netlat.truth.Pid1Events;
 import dev.netlat.truth.TcpInfo;
 import dev.netlat.truth.TimestampingSocket;
 import java.io.IOException;
@@ -125,16 +126,23 @@ class TcpEventsTest {
              LabServer sink = lab.startSinkServer(0)) {
             QdiscStats before = lab.qdiscStats();
             NetworkTrace trace;
-            try (NetworkTrace t = NetworkTracer.start()) {
-                trace = t;
-                try (TimestampingSocket s = TimestampingSocket.connect(sink.socketAddress())) {
-                    s.setCongestionControl("cubic");
-                    push(s, sink, 1L << 20);
+            long unseen;
+            try (Pid1Events ftrace = Pid1Events.start("skb/kfree_skb", "reason: QDISC_DROP")) {
+                try (NetworkTrace t = NetworkTracer.start()) {
+                    trace = t;
+                    try (TimestampingSocket s = TimestampingSocket.connect(sink.socketAddress())) {
+                        s.setCongestionControl("cubic");
+                        push(s, sink, 1L << 20);
+                    }
                 }
+                long qdiscDrops = lab.qdiscStats().drops() - before.drops();
+                unseen = blindWhilePid1() ? ftrace.whilePid1() : 0;
+                System.out.printf("qdisc drops: tc %d, ftrace %d (%d while PID 1 ran), netlat %d %s%n", qdiscDrops,
+                        ftrace.total(), ftrace.whilePid1(), trace.drops(), trace.dropsByReason());
+                assertThat(ftrace.total()).as("ftrace's QDISC_DROP frees against tc -s qdisc").isEqualTo(qdiscDrops);
+                assertThat(trace.drops()).as("drops() against the delta of tc -s qdisc drops, less the drops this"
+                        + " kernel hid from every BPF program (ran while PID 1 was current)").isEqualTo(qdiscDrops - unseen);
             }
-            long qdiscDrops = lab.qdiscStats().drops() - before.drops();
-            System.out.printf("qdisc drops: tc %d, netlat %d %s%n", qdiscDrops, trace.drops(), trace.dropsByReason());
-            assertThat(trace.drops()).as("drops() against the delta of tc -s qdisc drops").isEqualTo(qdiscDrops);
         }
     }
 
@@ -267,7 +275,7 @@ class TcpEventsTest {
             NetworkTrace trace;
             int fd = -1;
             java.util.List<Socket> clients = new java.util.ArrayList<>();
-            try {
+            try (Pid1Events ftrace = Pid1Events.start("skb/kfree_skb", "reason: TCP_LISTEN_OVERFLOW")) {
                 try (NetworkTrace t = NetworkTracer.start()) {
                     trace = t;
                     fd = Sys.I.socket(2 /* AF_INET */, 1 /* SOCK_STREAM */, 0);
@@ -307,13 +315,18 @@ class TcpEventsTest {
                     Thread.sleep(50);
                 }
                 long overflows = nstat("TcpExtListenOverflows") - before;
+                long unseen = blindWhilePid1() ? ftrace.whilePid1() : 0;
                 // read while the listener is still open
-                System.out.printf("round %d: listen overflows nstat %d, netlat %d, TCP_LISTEN_OVERFLOW drops %s%n", round,
-                        overflows, trace.listenOverflows(), trace.dropsByReason().get("TCP_LISTEN_OVERFLOW"));
+                System.out.printf("round %d: listen overflows nstat %d, ftrace %d (%d while PID 1 ran), netlat %d,"
+                        + " TCP_LISTEN_OVERFLOW drops %s%n", round, overflows, ftrace.total(), ftrace.whilePid1(),
+                        trace.listenOverflows(), trace.dropsByReason().get("TCP_LISTEN_OVERFLOW"));
                 assertThat(overflows).as("round %d: the ACKs overflowed", round).isPositive();
-                assertThat(trace.listenOverflows()).as("round %d: listenOverflows() of the open listener against nstat", round)
+                assertThat(ftrace.total()).as("round %d: ftrace's TCP_LISTEN_OVERFLOW frees against nstat", round)
                         .isEqualTo(overflows);
-                assertThat(trace.dropsByReason()).containsEntry("TCP_LISTEN_OVERFLOW", overflows);
+                assertThat(trace.listenOverflows()).as("round %d: listenOverflows() of the open listener against nstat,"
+                        + " less the overflows this kernel hid from every BPF program (ran while PID 1 was current)", round)
+                        .isEqualTo(overflows - unseen);
+                assertThat(trace.dropsByReason()).containsEntry("TCP_LISTEN_OVERFLOW", overflows - unseen);
                 assertThat(trace.events()).anySatisfy(e -> assertThat(e.kind().name()).isEqualTo("LISTEN_OVERFLOW"));
                 done++;
             } finally {
@@ -326,6 +339,15 @@ class TcpEventsTest {
             }
         }
         assertThat(done).as("rounds within 90 s").isEqualTo(rounds);
+    }
+
+    /**
+     * Whether this kernel runs no BPF program while a thread of PID 1 is current (netlat says so in its caveats): then
+     * no BPF tracer can see those events, and the exact count to expect is the kernel's less what ftrace, which is not
+     * BPF, saw happen in that context ({@link Pid1Events}). On Debian's 6.1 and 6.12 it is false: exact, no exception.
+     */
+    static boolean blindWhilePid1() {
+        return NetworkTracer.availability().caveats().stream().anyMatch(c -> c.contains("PID 1"));
     }
 
     static long nstat(String name) throws Exception {
