@@ -102,19 +102,27 @@ class TcpEventsTest {
         try (NetworkLab lab = NetworkLab.builder().dropEveryNth(30).dropAt(DropPoint.HOST_EGRESS).create();
              LabServer sink = lab.startSinkServer(0)) {
             NetworkTrace trace;
-            try (NetworkTrace t = NetworkTracer.start()) {
-                trace = t;
-                try (TimestampingSocket s = TimestampingSocket.connect(sink.socketAddress())) {
-                    push(s, sink, 2L << 20);
+            try (Pid1Events ftrace = Pid1Events.start("skb/kfree_skb", "reason: NETFILTER_DROP")) {
+                try (NetworkTrace t = NetworkTracer.start()) {
+                    trace = t;
+                    try (TimestampingSocket s = TimestampingSocket.connect(sink.socketAddress())) {
+                        push(s, sink, 2L << 20);
+                    }
                 }
+                long ruleDrops = lab.nftDropCounter().packets();
+                long unseen = blindWhilePid1() ? ftrace.whilePid1() : 0;
+                Map<String, Long> reasons = trace.dropsByReason();
+                System.out.printf("local drops: nft %d, ftrace %d (%d while PID 1 ran), netlat %s%n", ruleDrops,
+                        ftrace.total(), ftrace.whilePid1(), reasons);
+                assertThat(ruleDrops).isPositive();
+                assertThat(ftrace.total()).as("ftrace's NETFILTER_DROP frees against the nft rule counter")
+                        .isEqualTo(ruleDrops);
+                assertThat(reasons).as("drop reasons, named from this kernel's BTF; the nft rule counter less the"
+                        + " drops this kernel hid from every BPF program (ran while PID 1 was current)")
+                        .containsEntry("NETFILTER_DROP", ruleDrops - unseen);
+                assertThat(trace.drops()).isEqualTo(ruleDrops - unseen);
+                assertThat(trace.events()).anySatisfy(e -> assertThat(e.detail()).isEqualTo("NETFILTER_DROP"));
             }
-            long ruleDrops = lab.nftDropCounter().packets();
-            Map<String, Long> reasons = trace.dropsByReason();
-            System.out.printf("local drops: nft %d, netlat %s%n", ruleDrops, reasons);
-            assertThat(ruleDrops).isPositive();
-            assertThat(reasons).as("drop reasons, named from this kernel's BTF").containsEntry("NETFILTER_DROP", ruleDrops);
-            assertThat(trace.drops()).isEqualTo(ruleDrops);
-            assertThat(trace.events()).anySatisfy(e -> assertThat(e.detail()).isEqualTo("NETFILTER_DROP"));
         }
     }
 
