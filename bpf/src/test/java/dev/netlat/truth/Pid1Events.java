@@ -31,8 +31,8 @@ public final class Pid1Events implements AutoCloseable {
     private final String match;
     private final boolean mounted;
     private final Set<Integer> pid1Threads = new HashSet<>();
-    private long total = -1;
-    private long whilePid1 = -1;
+    /** Matching lines and whether each ran while a thread of PID 1 was current; null until stopped. */
+    private java.util.Map<String, Boolean> seen;
 
     private Pid1Events(Path instance, Path event, String match, boolean mounted) {
         this.instance = instance;
@@ -68,13 +68,12 @@ public final class Pid1Events implements AutoCloseable {
 
     /** Stops counting (further calls return the same numbers). */
     public synchronized void stop() throws IOException {
-        if (total >= 0) {
+        if (seen != null) {
             return;
         }
         Files.writeString(event.resolve("enable"), "0");
         pid1Threads.addAll(pid1Threads());
-        long all = 0;
-        long pid1 = 0;
+        java.util.Map<String, Boolean> lines = new java.util.LinkedHashMap<>();
         for (String line : Files.readAllLines(instance.resolve("trace"), StandardCharsets.UTF_8)) {
             if (line.startsWith("#") || !line.contains(match)) {
                 continue;
@@ -83,10 +82,7 @@ public final class Pid1Events implements AutoCloseable {
             if (!m.find()) {
                 throw new IllegalStateException("unexpected ftrace line: " + line);
             }
-            all++;
-            if (pid1Threads.contains(Integer.parseInt(m.group(2)))) {
-                pid1++;
-            }
+            lines.put(line, pid1Threads.contains(Integer.parseInt(m.group(2))));
         }
         try (Stream<Path> cpus = Files.list(instance.resolve("per_cpu"))) {
             for (Path cpu : (Iterable<Path>) cpus::iterator) {
@@ -98,20 +94,29 @@ public final class Pid1Events implements AutoCloseable {
                 }
             }
         }
-        total = all;
-        whilePid1 = pid1;
+        seen = lines;
     }
 
     /** Events ftrace saw. */
-    public synchronized long total() throws IOException {
-        stop();
-        return total;
+    public long total() throws IOException {
+        return total("");
     }
 
     /** Those that ran while a thread of PID 1 was the current task. */
-    public synchronized long whilePid1() throws IOException {
+    public long whilePid1() throws IOException {
+        return whilePid1("");
+    }
+
+    /** Events ftrace saw whose line also contains {@code also} (e.g. {@code " sport=41000 "}). */
+    public synchronized long total(String also) throws IOException {
         stop();
-        return whilePid1;
+        return seen.keySet().stream().filter(l -> l.contains(also)).count();
+    }
+
+    /** Those of them that ran while a thread of PID 1 was the current task. */
+    public synchronized long whilePid1(String also) throws IOException {
+        stop();
+        return seen.entrySet().stream().filter(e -> e.getValue() && e.getKey().contains(also)).count();
     }
 
     @Override
