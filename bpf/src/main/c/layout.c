@@ -19,6 +19,7 @@ int main(void)
 	K(NL_HISTS); K(NL_SLOTS); K(NL_SUB_BITS); K(NL_MAX_EXP); K(NL_COUNTERS); K(NL_LOST_CAUSES); K(NL_DROP_REASONS);
 	printf("knob.settle_at_queue=%zu\n", offsetof(struct nl_knobs, settle_at_queue));
 	printf("knob.listen_overflow_reason=%zu\n", offsetof(struct nl_knobs, listen_overflow_reason));
+	printf("knob.retrans_catch_up=%zu\n", offsetof(struct nl_knobs, retrans_catch_up));
 	printf("knob.target_tgid=%zu\nknob.writes_in_flight=%zu\nknob.packets_in_flight=%zu\nsize.knobs=%zu\n",
 	       offsetof(struct nl_knobs, target_tgid), offsetof(struct nl_knobs, writes_in_flight),
 	       offsetof(struct nl_knobs, packets_in_flight), sizeof(struct nl_knobs));

@@ -118,6 +118,7 @@ struct nl_knobs {
 	__u32 packets_in_flight; /* per socket, at most NL_P_SLOTS: packets followed at once */
 	__u32 settle_at_queue;   /* 1 when the ACK hook is not loaded: queue and device-done then resolve samples */
 	__u32 listen_overflow_reason; /* this kernel's SKB_DROP_REASON_TCP_LISTEN_OVERFLOW (from its BTF); 0 = it has none */
+	__u32 retrans_catch_up;  /* 1 where the kernel can skip a program unseen (PID-1 skip): ACKs pick up retransmits */
 };
 
 /* Per-socket ring sizes (the most the knobs above may ask for); powers of two. */

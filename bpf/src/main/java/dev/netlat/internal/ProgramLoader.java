@@ -125,6 +125,9 @@ final class ProgramLoader {
                 intProperty("netlat.maps.writesInFlight", layout.get("const.NL_W_SLOTS")));
         ro.setInt(layout.get("knob.settle_at_queue"), plan.has("tcp_probe") ? 0 : 1);
         ro.setInt(layout.get("knob.listen_overflow_reason"), listenOverflowReason());
+        // a kernel that can skip the retransmit hook unseen: ACKs pick up what its events did not bring
+        ro.setInt(layout.get("knob.retrans_catch_up"),
+                EnvironmentCheck.kernelFacts(bpf).caveats().contains(EnvironmentCheck.PID1_SKIP) ? 1 : 0);
         ro.setInt(layout.get("knob.packets_in_flight"),
                 intProperty("netlat.maps.packetsInFlight", layout.get("const.NL_P_SLOTS")));
         setMaxEntries("socks", "netlat.maps.sockets");
