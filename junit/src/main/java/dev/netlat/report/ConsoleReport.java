@@ -39,11 +39,10 @@ public final class ConsoleReport {
     public static String render(Reports reports, Path dir, Path htmlFile) {
         StringBuilder sb = new StringBuilder();
         List<TraceReport> list = reports.reports();
-        long failed = list.stream().mapToLong(Reports::failedBudgets).sum();
-        long budgets = list.stream().mapToLong(r -> r.budgets() == null ? 0 : r.budgets().size()).sum();
         sb.append('\n').append("═".repeat(WIDTH)).append('\n');
-        sb.append(String.format(Locale.ROOT, " netlat report · %d traced test%s · %d budget%s, %d failed%n",
-                list.size(), list.size() == 1 ? "" : "s", budgets, budgets == 1 ? "" : "s", failed));
+        sb.append(String.format(Locale.ROOT, " netlat report · %s · %s, %d failed%n",
+                RunSummary.count(list.size(), "traced test"), RunSummary.count(reports.budgets(), "budget"),
+                reports.failedBudgets()));
         sb.append(" JSON: ").append(dir).append('\n');
         if (htmlFile != null) {
             sb.append(" HTML: ").append(htmlFile).append('\n');

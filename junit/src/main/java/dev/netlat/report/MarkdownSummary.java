@@ -46,8 +46,9 @@ final class MarkdownSummary {
         if (ran.isEmpty() && !results.skipped().isEmpty()) {
             md.append(", **nothing was measured**");
         }
-        md.append(" · ").append(RunSummary.count(results.budgets(), "budget")).append(", ")
-                .append(results.failedBudgets() > 0 ? "**" + results.failedBudgets() + " failed**" : "0 failed")
+        long failed = results.reports().failedBudgets();
+        md.append(" · ").append(RunSummary.count(results.reports().budgets(), "budget")).append(", ")
+                .append(failed > 0 ? "**" + failed + " failed**" : "0 failed")
                 .append("\n\n");
         results.skippedByReason().forEach((reason, names) -> md.append("- skipped ")
                 .append(RunSummary.some(names, MarkdownSummary::code)).append(": ").append(cell(reason)).append('\n'));

@@ -20,7 +20,7 @@ record PageModel(List<TestModel> tests, List<SkippedTest> skipped, long budgets,
         for (int i = 0; i < list.size(); i++) {
             tests.add(TestModel.of(list.get(i), i));
         }
-        return new PageModel(tests, results.skipped(), results.budgets(), results.failedBudgets(),
-                results.reports().problems());
+        Reports reports = results.reports();
+        return new PageModel(tests, results.skipped(), reports.budgets(), reports.failedBudgets(), reports.problems());
     }
 }

@@ -167,4 +167,14 @@ public record Reports(List<TraceReport> reports, List<String> problems) {
     public static long failedBudgets(TraceReport r) {
         return r.budgets() == null ? 0 : r.budgets().stream().filter(b -> "FAILED".equals(b.status())).count();
     }
+
+    /** The budgets of all the reports: one count for the console, Markdown and HTML summaries. */
+    public long budgets() {
+        return reports.stream().mapToLong(r -> r.budgets() == null ? 0 : r.budgets().size()).sum();
+    }
+
+    /** The failed budgets of all the reports, counted as {@link #failedBudgets(TraceReport)} counts them. */
+    public long failedBudgets() {
+        return reports.stream().mapToLong(r -> failedBudgets(r)).sum();
+    }
 }

@@ -52,12 +52,4 @@ record RunResults(Reports reports, List<SkippedTest> skipped) {
         }
         return out;
     }
-
-    long budgets() {
-        return reports.reports().stream().mapToLong(r -> r.budgets() == null ? 0 : r.budgets().size()).sum();
-    }
-
-    long failedBudgets() {
-        return reports.reports().stream().mapToLong(Reports::failedBudgets).sum();
-    }
 }

@@ -67,8 +67,8 @@ final class RunSummary {
         if (ran.isEmpty() && !skipped.isEmpty()) {
             sb.append(": NOTHING WAS MEASURED");
         }
-        sb.append("; ").append(count(results.budgets(), "budget")).append(", ").append(results.failedBudgets())
-                .append(" failed\n");
+        sb.append("; ").append(count(results.reports().budgets(), "budget")).append(", ")
+                .append(results.reports().failedBudgets()).append(" failed\n");
         results.skippedByReason().forEach((reason, names) -> sb.append(PREFIX).append("  skipped ")
                 .append(names.size() == 1 ? names.get(0) : names.size() + " tests (" + some(names, n -> n) + ")")
                 .append(": ").append(reason).append('\n'));
