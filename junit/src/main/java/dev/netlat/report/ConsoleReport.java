@@ -97,16 +97,12 @@ public final class ConsoleReport {
                     default -> "✘";
                 };
                 String text = b.outcomeText();
-                sb.append(String.format(Locale.ROOT, "   budget %s %s %s < %s   %s%s measured %s over %d samples%n",
-                        mark, b.stage(), percentileName(b.percentile()), b.below(), text,
+                sb.append(String.format(Locale.ROOT, "   budget %s %s   %s%s measured %s over %d samples%n",
+                        mark, RunSummary.budget(b), text,
                         text.contains(":") || text.contains(", ") ? " —" : ",",
                         Reports.nanos(b.measuredNanos()), b.samples()));
             }
         }
-    }
-
-    static String percentileName(double p) {
-        return dev.netlat.Percentiles.name(p);
     }
 
     /** Splits text at spaces into lines of at most {@code width} characters (longer words stay whole). */

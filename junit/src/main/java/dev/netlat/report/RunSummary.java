@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.netlat.report;
 
+import dev.netlat.Percentiles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -87,9 +88,9 @@ final class RunSummary {
         return sb.toString();
     }
 
-    /** {@code SOCKET p99 < 10ms}. */
+    /** {@code SOCKET p99 < 10ms}: a budget as {@link ConsoleReport}, this and {@link MarkdownSummary} name it. */
     static String budget(TraceReport.Budget b) {
-        return b.stage() + " " + ConsoleReport.percentileName(b.percentile()) + " < " + b.below();
+        return b.stage() + " " + Percentiles.name(b.percentile()) + " < " + b.below();
     }
 
     /** {@code a, b, c and 7 more}: the first {@link #NAMED} names, each formatted. */

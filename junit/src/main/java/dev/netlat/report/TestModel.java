@@ -2,6 +2,7 @@
 package dev.netlat.report;
 
 import dev.netlat.DurationFormat;
+import dev.netlat.Percentiles;
 import dev.netlat.report.TraceReport;
 import java.util.ArrayList;
 import java.util.List;
@@ -118,7 +119,7 @@ record TestModel(String anchor, String name, String className, String window, St
                 case NOT_CHECKED -> "skip";
                 default -> "fail";
             };
-            out.add(new BudgetLine(outcomeClass, badge(b), b.stage(), ConsoleReport.percentileName(b.percentile()),
+            out.add(new BudgetLine(outcomeClass, badge(b), b.stage(), Percentiles.name(b.percentile()),
                     b.below(), condition(b), Reports.nanos(b.measuredNanos()), b.samples(),
                     b.message() != null && !b.message().isBlank() ? b.message() : null));
         }
