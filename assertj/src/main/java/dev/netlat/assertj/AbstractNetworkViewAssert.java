@@ -45,6 +45,7 @@ public abstract class AbstractNetworkViewAssert<SELF extends AbstractNetworkView
         return LostEvents.sourceOf(actual);
     }
 
+    /** Hands this assertion's settings (loss window and policy, min-samples factor) to a navigated latency assert. */
     private LatencyDistributionAssert configure(LatencyDistributionAssert a) {
         dev.netlat.NetworkTrace source = lossSource();
         if (source != null) {
@@ -52,6 +53,9 @@ public abstract class AbstractNetworkViewAssert<SELF extends AbstractNetworkView
         }
         if (allowLost) {
             a.allowingLostEvents();
+        }
+        if (minSamplesFactor != null) {
+            a.withMinSamplesFactor(minSamplesFactor);
         }
         return a;
     }
@@ -99,9 +103,6 @@ public abstract class AbstractNetworkViewAssert<SELF extends AbstractNetworkView
         Objects.requireNonNull(stage, "stage");
         isNotNull();
         LatencyDistributionAssert a = configure(latencyAssertFactory.apply(actual.latency(stage)));
-        if (minSamplesFactor != null) {
-            a.withMinSamplesFactor(minSamplesFactor);
-        }
         String description = info.descriptionText();
         return a.as("%s", (description == null || description.isEmpty() ? "" : description + " ") + "latency(" + stage + ")");
     }
@@ -109,11 +110,7 @@ public abstract class AbstractNetworkViewAssert<SELF extends AbstractNetworkView
     /** Navigates to the RTT distribution. */
     public LatencyDistributionAssert rtt() {
         isNotNull();
-        LatencyDistributionAssert a = configure(latencyAssertFactory.apply(actual.rtt()));
-        if (minSamplesFactor != null) {
-            a.withMinSamplesFactor(minSamplesFactor);
-        }
-        return a.as("rtt()");
+        return configure(latencyAssertFactory.apply(actual.rtt())).as("rtt()");
     }
 
     /** No segment was retransmitted. */
