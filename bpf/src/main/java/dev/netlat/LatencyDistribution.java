@@ -105,6 +105,14 @@ public final class LatencyDistribution {
         return status;
     }
 
+    /**
+     * The status as messages write it ({@code available}, {@code not applicable}, {@code unavailable}), so every
+     * message naming it reads alike.
+     */
+    public String statusText() {
+        return status.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    }
+
     public boolean isAvailable() {
         return status == Status.AVAILABLE;
     }
@@ -145,7 +153,7 @@ public final class LatencyDistribution {
     private double percentileNanos(double p) {
         checkPercentile(p);
         if (status != Status.AVAILABLE) {
-            throw new IllegalStateException(name() + " latency is " + status.name().toLowerCase(Locale.ROOT).replace('_', ' ')
+            throw new IllegalStateException(name() + " latency is " + statusText()
                     + ": " + reason);
         }
         if (count == 0) {
@@ -247,7 +255,7 @@ public final class LatencyDistribution {
     /** One line: {@code QDISC n=1200 p50=12.3µs p90=… p99=… p99.9=… max=…}, or the reason. */
     public String summary() {
         if (status != Status.AVAILABLE) {
-            return String.format(Locale.ROOT, "%-6s %s: %s", name(), status.name().toLowerCase(Locale.ROOT).replace('_', ' '), reason);
+            return String.format(Locale.ROOT, "%-6s %s: %s", name(), statusText(), reason);
         }
         if (count == 0) {
             return String.format(Locale.ROOT, "%-6s n=0", name());
@@ -265,7 +273,7 @@ public final class LatencyDistribution {
         StringBuilder sb = new StringBuilder();
         sb.append(name()).append(" latency");
         if (status != Status.AVAILABLE) {
-            return sb.append(": ").append(status.name().toLowerCase(Locale.ROOT).replace('_', ' '))
+            return sb.append(": ").append(statusText())
                     .append(" (").append(reason).append(")\n").toString();
         }
         sb.append(", ").append(count).append(count == 1 ? " sample\n" : " samples\n");

@@ -170,7 +170,7 @@ public final class Regression {
         String p = Percentiles.name(percentile);
         if (!baseline.isAvailable()) {
             return verdict(Verdict.UNAVAILABLE, baseline, current, required, null, "the baseline's " + baseline.name()
-                    + " latency was " + baseline.status().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ": "
+                    + " latency was " + baseline.statusText() + ": "
                     + baseline.reason());
         }
         if (!current.isAvailable()) {

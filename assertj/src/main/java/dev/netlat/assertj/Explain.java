@@ -31,14 +31,6 @@ final class Explain {
         return p.substring(0, p.length() - 1);
     }
 
-    /** "p99", "p99.9", "p50", "max". */
-    static String percentileName(double p) {
-        if (p >= 100) {
-            return "max";
-        }
-        return dev.netlat.Percentiles.name(p);
-    }
-
     static String stripZeros(double v) {
         String s = String.format(Locale.ROOT, "%.6f", v);
         s = s.replaceAll("0+$", "");
@@ -94,9 +86,5 @@ final class Explain {
                         + "; it adds the network round trip and the peer's receive path to the local transmit path,"
                         + " and is what a request/response waits for at least.";
         };
-    }
-
-    static String statusWord(LatencyDistribution d) {
-        return d.status().name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
 }
