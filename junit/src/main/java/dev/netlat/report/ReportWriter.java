@@ -62,10 +62,15 @@ public final class ReportWriter {
     public Path write(TraceReport report) throws IOException {
         Files.createDirectories(directory);
         Path file = claim(report.test().uniqueId());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        MAPPER.writeValue(tmp.toFile(), report);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        writeJson(file, report);
         return file;
+    }
+
+    /** Writes {@code value} as JSON through a temporary sibling, so that a reader never sees half a file. */
+    static void writeJson(Path file, Object value) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        MAPPER.writeValue(tmp.toFile(), value);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     private Path claim(String uniqueId) {

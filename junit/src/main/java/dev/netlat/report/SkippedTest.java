@@ -4,7 +4,6 @@ package dev.netlat.report;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,9 +35,7 @@ record SkippedTest(TraceReport.TestRef test, String reason) {
     Path write(Path reportDir) throws IOException {
         Path file = file(reportDir, test.uniqueId());
         Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        ReportWriter.mapper().writeValue(tmp.toFile(), this);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        ReportWriter.writeJson(file, this);
         return file;
     }
 
