@@ -2,7 +2,6 @@
 package dev.netlat;
 
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.OptionalDouble;
 
@@ -91,8 +90,7 @@ public record Budget(double percentile, Duration limit, SampleRule sampleRule, W
 
     /** {@code QDISC latency is not applicable here: lo has no qdisc (noqueue)}. */
     static String notMeasured(LatencyDistribution d) {
-        return d.name() + " latency is " + d.status().name().toLowerCase(Locale.ROOT).replace('_', ' ') + " here: "
-                + d.reason();
+        return d.name() + " latency is " + d.statusText() + " here: " + d.reason();
     }
 
     /** {@code p99}, {@code p99.9}, {@code max}. */

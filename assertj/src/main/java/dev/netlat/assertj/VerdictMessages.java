@@ -111,7 +111,7 @@ public final class VerdictMessages {
         return String.format(Locale.ROOT, "%s, but %s latency is %s here: %s.%n"
                         + "netlat cannot measure this stage in this environment, so the assertion cannot pass;"
                         + " assert another stage (e.g. TOTAL) or run where the stage exists.%n%s",
-                expected, d.name(), Explain.statusWord(d), d.reason(), d.toHistogramText());
+                expected, d.name(), d.statusText(), d.reason(), d.toHistogramText());
     }
 
     private static String fmtNanos(double nanos) {
