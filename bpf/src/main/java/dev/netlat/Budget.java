@@ -93,8 +93,8 @@ public record Budget(double percentile, Duration limit, SampleRule sampleRule, W
         return d.name() + " latency is " + d.statusText() + " here: " + d.reason();
     }
 
-    /** {@code p99}, {@code p99.9}, {@code max}. */
-    static String percentileName(double percentile) {
+    /** {@code p99}, {@code p99.9}, {@code max}: a budget's percentile as its messages name it (100 is the maximum). */
+    public static String percentileName(double percentile) {
         return percentile >= 100 ? "max" : Percentiles.name(percentile);
     }
 

@@ -31,14 +31,6 @@ final class Explain {
         return p.substring(0, p.length() - 1);
     }
 
-    /** "p99", "p99.9", "p50", "max". */
-    static String percentileName(double p) {
-        if (p >= 100) {
-            return "max";
-        }
-        return dev.netlat.Percentiles.name(p);
-    }
-
     static String stripZeros(double v) {
         String s = String.format(Locale.ROOT, "%.6f", v);
         s = s.replaceAll("0+$", "");

@@ -23,7 +23,7 @@ public final class VerdictMessages {
 
     /** {@code Expected SOCKET p99 below 2.00ms}. */
     public static String expected(Budget budget, LatencyDistribution d) {
-        return "Expected " + d.name() + " " + Explain.percentileName(budget.percentile()) + " below "
+        return "Expected " + d.name() + " " + Budget.percentileName(budget.percentile()) + " below "
                 + Explain.fmt(budget.limit());
     }
 
@@ -52,7 +52,7 @@ public final class VerdictMessages {
                             + " it: make the test produce more traffic in the trace window, assert a lower percentile,"
                             + " or lower the requirement with withMinSamplesFactor(..)/withMinSamples(..) or the"
                             + " configuration parameter %s.%n%s",
-                    expected, d.count(), Explain.unitPlural(d), Explain.percentileName(p), c.requiredSamples(),
+                    expected, d.count(), Explain.unitPlural(d), Budget.percentileName(p), c.requiredSamples(),
                     c.budget().sampleRule().isExact() ? " (withMinSamples)" : p >= 100 ? ""
                             : " (1 / (1 - " + Explain.stripZeros(p) + "/100) x factor "
                             + Explain.stripZeros(c.budget().sampleRule().factor()) + ")",
