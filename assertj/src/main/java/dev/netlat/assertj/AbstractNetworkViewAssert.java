@@ -90,7 +90,7 @@ public abstract class AbstractNetworkViewAssert<SELF extends AbstractNetworkView
 
     /** Sets the min-samples factor of asserts reached through {@link #latency(Stage)} (see {@link MinSamples}). */
     public SELF withMinSamplesFactor(double factor) {
-        this.minSamplesFactor = MinSamples.parseFactor(Double.toString(factor), "withMinSamplesFactor");
+        this.minSamplesFactor = MinSamples.checkFactor(factor, "withMinSamplesFactor");
         return myself;
     }
 

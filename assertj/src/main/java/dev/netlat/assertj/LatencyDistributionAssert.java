@@ -66,7 +66,7 @@ public class LatencyDistributionAssert extends AbstractAssert<LatencyDistributio
 
     /** Requires {@code factor / (1 - p/100)} samples for a p-th percentile; 0 disables the check. */
     public LatencyDistributionAssert withMinSamplesFactor(double factor) {
-        this.minSamplesFactor = MinSamples.parseFactor(Double.toString(factor), "withMinSamplesFactor");
+        this.minSamplesFactor = MinSamples.checkFactor(factor, "withMinSamplesFactor");
         return myself;
     }
 

@@ -57,10 +57,12 @@ public final class MinSamples {
         return f;
     }
 
-    private static void checkFactor(double f, String source) {
+    /** Returns {@code f} when it is a valid factor, else throws naming {@code source}. */
+    static double checkFactor(double f, String source) {
         if (!(f >= 0) || Double.isInfinite(f)) {
             throw new IllegalArgumentException(source + " must be a finite number >= 0, was " + f);
         }
+        return f;
     }
 
     /** Samples a p-th percentile needs with the given factor: {@code ceil(factor / (1 - p/100))}, at least 1. */
