@@ -69,10 +69,15 @@ public final class NetlatConfig {
 
     /** A parameter: JUnit configuration parameter first, then system property; blank counts as absent. */
     public static Optional<String> get(ExtensionContext context, String key) {
-        Optional<String> v = context.getConfigurationParameter(key).filter(s -> !s.isBlank());
-        if (v.isPresent()) {
-            return v.map(String::trim);
-        }
-        return Optional.ofNullable(System.getProperty(key)).filter(s -> !s.isBlank()).map(String::trim);
+        Optional<String> v = value(context.getConfigurationParameter(key));
+        return v.isPresent() ? v : value(Optional.ofNullable(System.getProperty(key)));
+    }
+
+    /**
+     * A parameter's value as netlat takes it: trimmed, blank counts as absent. For where there is no
+     * {@link ExtensionContext}, e.g. the report listener with the launcher's configuration parameters.
+     */
+    public static Optional<String> value(Optional<String> raw) {
+        return raw.filter(s -> !s.isBlank()).map(String::trim);
     }
 }

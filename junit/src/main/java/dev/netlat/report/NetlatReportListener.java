@@ -87,7 +87,7 @@ public class NetlatReportListener implements TestExecutionListener, LauncherDisc
      * @throws IllegalArgumentException for a value other than {@code true} or {@code false}, naming both
      */
     static boolean enabled(ConfigurationParameters config) {
-        Optional<String> v = config.get(ENABLED).map(String::trim).filter(s -> !s.isEmpty());
+        Optional<String> v = NetlatConfig.value(config.get(ENABLED));
         String value = v.orElse("true").toLowerCase(Locale.ROOT);
         if (!value.equals("true") && !value.equals("false")) {
             throw new IllegalArgumentException("netlat: " + ENABLED + " must be 'true' (the default: print the netlat"
@@ -171,7 +171,7 @@ public class NetlatReportListener implements TestExecutionListener, LauncherDisc
         if (!enabled || !traced && skips.isEmpty()) {
             return;
         }
-        Path dir = Path.of(config.get(NetlatConfig.REPORT_DIR).map(String::trim).filter(s -> !s.isEmpty())
+        Path dir = Path.of(NetlatConfig.value(config.get(NetlatConfig.REPORT_DIR))
                 .orElse(NetlatConfig.DEFAULT_REPORT_DIR)).toAbsolutePath().normalize();
         try {
             for (SkippedTest s : skips) {
