@@ -114,17 +114,13 @@ int BPF_PROG(nl_consume_skb_nested, struct sk_buff *skb)
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(nl_tcp_probe, struct sock *sk, struct sk_buff *skb)
 {
-	retrans_catch_up(sk);
-	return PRIMARY(NEST_TCP_PROBE, on_tcp_probe(sk, skb));
+	return PRIMARY(NEST_TCP_PROBE, on_ack(sk, skb));
 }
 
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(nl_tcp_probe_nested, struct sock *sk, struct sk_buff *skb)
 {
-	if (!G.active || !nested_in(NEST_TCP_PROBE))
-		return 0;
-	retrans_catch_up(sk);
-	return on_tcp_probe(sk, skb);
+	return NESTED(NEST_TCP_PROBE, on_ack(sk, skb));
 }
 
 /* ---- retransmits: 6.18 adds `err` (the tracepoint then fires for failed attempts too); 6.1 and 6.12 fire only on

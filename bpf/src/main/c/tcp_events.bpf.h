@@ -45,32 +45,47 @@ static __always_inline __u32 retransmit_kind(const struct sock *sk)
  * counted, whatever err says (on kernels whose tracepoint fires only for err == 0, a failed attempt is picked up by the
  * next successful one). The socket lock serializes retransmits of one socket, so `retrans_seen` needs no atomics.
  */
+/* The segments the socket's total_retrans grew by since its last look, and the look taken (the caller holds the
+ * socket lock, so no atomics): 0 for nothing new, or for a baseline from before a reuse of the socket
+ * (tcp_disconnect zeroes total_retrans). */
+static __always_inline __u32 take_retrans_growth(const struct sock *sk, struct traced *t)
+{
+	__u32 total = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
+	__u32 segs = total - t->retrans_seen;
+	t->retrans_seen = total;
+	return segs > 0xffff ? 0 : segs;
+}
+
+/* Counts retransmitted segments under the socket's ports now, not those recorded when it came into scope:
+ * connect() enters SYN_SENT before it picks the local port, so a retransmitted SYN would count under port 0 (seen:
+ * port view 1 short of tcpi). */
+static __always_inline void count_retransmits(const struct sock *sk, __u32 segs, __u32 kind)
+{
+	__u16 lport = sk->__sk_common.skc_num, rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	count(lport, rport, NL_C_RETRANS, segs);
+	count(lport, rport, NL_C_RETRANS_KIND + kind, segs);
+}
+
 static __always_inline int on_retransmit(const struct sock *sk, const struct sk_buff *skb, int err)
 {
 	struct traced *t = traced_of(sk);
 	if (!t)
 		return 0;
-	__u32 total = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
-	__u32 segs = total - t->retrans_seen;
-	t->retrans_seen = total; /* also while no window is open: a later window counts only its own */
+	__u32 segs = take_retrans_growth(sk, t); /* also while no window is open: a later window counts only its own */
 	if (!G.active)
 		return 0;
-	/* the socket's ports now, not those recorded when it came into scope: connect() enters SYN_SENT before it
-	 * picks the local port, so a retransmitted SYN would count under port 0 (seen: port view 1 short of tcpi) */
 	__u16 lport = sk->__sk_common.skc_num, rport = bpf_ntohs(sk->__sk_common.skc_dport);
 	if (err)
 		count(lport, rport, NL_C_RETRANS_FAILED, 1);
-	if (segs == 0 || segs > 0xffff)
-		return 0; /* nothing counted by the kernel (an attempt that gave up early), or a baseline from before a
-			   * reuse of the socket (tcp_disconnect zeroes total_retrans) */
+	if (segs == 0)
+		return 0; /* nothing counted by the kernel (an attempt that gave up early) */
 	/* the skb is the write-queue original: its headers are built on a clone, but skb->cb still holds
 	 * struct tcp_skb_cb { seq, end_seq, ... } and skb->len is the payload */
 	__u32 seq = 0;
 	bpf_probe_read_kernel(&seq, sizeof(seq), (char *)skb + bpf_core_field_offset(struct sk_buff, cb));
 	long payload = BPF_CORE_READ(skb, len);
 	__u32 kind = retransmit_kind(sk);
-	count(lport, rport, NL_C_RETRANS, segs);
-	count(lport, rport, NL_C_RETRANS_KIND + kind, segs);
+	count_retransmits(sk, segs, kind);
 	if (payload > 0)
 		count(lport, rport, NL_C_RETRANS_BYTES, payload);
 	push_event(sk, NL_EV_RETRANSMIT, kind, seq);
@@ -91,14 +106,16 @@ static __always_inline void retrans_catch_up(const struct sock *sk)
 	struct traced *t = traced_of(sk);
 	if (!t)
 		return;
-	__u32 total = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
-	__u32 segs = total - t->retrans_seen;
-	if (segs == 0 || segs > 0xffff)
-		return;
-	t->retrans_seen = total;
-	__u16 lport = sk->__sk_common.skc_num, rport = bpf_ntohs(sk->__sk_common.skc_dport);
-	count(lport, rport, NL_C_RETRANS, segs);
-	count(lport, rport, NL_C_RETRANS_KIND + retransmit_kind(sk), segs);
+	__u32 segs = take_retrans_growth(sk, t);
+	if (segs)
+		count_retransmits(sk, segs, retransmit_kind(sk));
+}
+
+/* An incoming segment of a traced socket: the ACK stage, and retransmits no event brought (where that can happen). */
+static __always_inline int on_ack(struct sock *sk, struct sk_buff *skb)
+{
+	retrans_catch_up(sk);
+	return on_tcp_probe(sk, skb);
 }
 
 static __always_inline int on_retransmit_synack(const struct sock *sk)
