@@ -321,8 +321,8 @@ public final class Engine {
             hist[h] = global.getLongArray(histOff + 8L * slots * h, slots);
         }
         long misses = 0;
-        for (long[] s : maps.programStats().values()) {
-            misses += s[2];
+        for (dev.netlat.KernelProgram p : maps.programs()) {
+            misses += p.recursionMisses();
         }
         // runs of the nested programs made up for that many misses of their primaries (netlat.bpf.c)
         misses -= global.getLong(layout.offset("counters") + 8L * Counter.NESTED);
@@ -335,19 +335,9 @@ public final class Engine {
                 withPorts ? maps.readPortStats() : null);
     }
 
-    /** The ids of the loaded programs, for leak checks. */
-    public List<Integer> programIds() {
-        return maps.programIds();
-    }
-
     /** What the kernel reports of each loaded program. */
     public List<dev.netlat.KernelProgram> programs() {
         return maps.programs();
-    }
-
-    /** Per-program run count, run time and recursion misses: {name: [run_cnt, run_time_ns, recursion_misses]}. */
-    public Map<String, long[]> programStats() {
-        return maps.programStats();
     }
 
     /** Entries currently in each map that grows with traffic: what the kernel side holds now. */

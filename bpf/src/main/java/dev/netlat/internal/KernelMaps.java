@@ -25,18 +25,6 @@ final class KernelMaps {
         this.portStatsFd = loader.portStatsFd;
     }
 
-    /** The ids of the loaded programs, for leak checks. */
-    List<Integer> programIds() {
-        List<Integer> ids = new ArrayList<>();
-        for (int fd : programFds.values()) {
-            Memory info = progInfo(fd);
-            if (info != null) {
-                ids.add(info.getInt(layout.get("prog_info.id")));
-            }
-        }
-        return ids;
-    }
-
     /** What the kernel reports of each loaded program, in load order. */
     List<dev.netlat.KernelProgram> programs() {
         List<dev.netlat.KernelProgram> out = new ArrayList<>();
@@ -46,19 +34,6 @@ final class KernelMaps {
                 out.add(new dev.netlat.KernelProgram(e.getKey(), info.getInt(layout.get("prog_info.id")),
                         info.getLong(layout.get("prog_info.run_cnt")), info.getLong(layout.get("prog_info.run_time_ns")),
                         info.getLong(layout.get("prog_info.recursion_misses"))));
-            }
-        }
-        return out;
-    }
-
-    /** Per-program run count, run time and recursion misses: {name: [run_cnt, run_time_ns, recursion_misses]}. */
-    Map<String, long[]> programStats() {
-        Map<String, long[]> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Integer> e : programFds.entrySet()) {
-            Memory info = progInfo(e.getValue());
-            if (info != null) {
-                out.put(e.getKey(), new long[] {info.getLong(layout.get("prog_info.run_cnt")),
-                    info.getLong(layout.get("prog_info.run_time_ns")), info.getLong(layout.get("prog_info.recursion_misses"))});
             }
         }
         return out;

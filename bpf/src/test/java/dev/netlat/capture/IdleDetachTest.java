@@ -63,7 +63,7 @@ class IdleDetachTest {
 
     /** bpftool's links whose program is one of this JVM's (other JVMs on the machine may trace too). */
     static List<Integer> linksOfThisJvm() throws Exception {
-        List<Integer> ours = Engine.loaded().programIds();
+        List<Integer> ours = dev.netlat.NetworkTracer.programs().stream().map(dev.netlat.KernelProgram::id).toList();
         return Bpftool.ourLinkProgIds().stream().filter(ours::contains).toList();
     }
 }

@@ -25,7 +25,7 @@ class NoLeftoversTest {
     void unloadRemovesProgramsAndLinks() throws Exception {
         List<Integer> ours;
         try (NetworkTrace t = NetworkTracer.start()) {
-            ours = dev.netlat.internal.Engine.get().programIds();
+            ours = NetworkTracer.programs().stream().map(dev.netlat.KernelProgram::id).toList();
             assertThat(Bpftool.ourProgramIds()).as("programs while tracing").containsAll(ours);
             assertThat(Bpftool.ourLinkProgIds()).as("links while tracing").containsAll(ours);
         }

@@ -8,7 +8,7 @@ import dev.netlat.NetworkTracer;
 public final class TracingChild {
     public static void main(String[] args) throws Exception {
         NetworkTrace trace = NetworkTracer.start();
-        System.out.println("tracing " + dev.netlat.internal.Engine.get().programIds());
+        System.out.println("tracing " + NetworkTracer.programs().stream().map(dev.netlat.KernelProgram::id).toList());
         System.out.flush();
         System.in.read(); // returns when the parent closes stdin, or never if it kills us
         if (args.length > 0 && args[0].equals("close")) {
