@@ -161,14 +161,22 @@ public final class LatencyDistribution {
         }
         // nearest-rank: the smallest value with at least p% of samples at or below it
         long rank = Math.max(1, (long) Math.ceil(p / 100.0 * count));
+        return HistogramBuckets.representative(bucketOfRank(counts, rank));
+    }
+
+    /**
+     * The bucket holding the {@code rank}-th smallest sample (1-based) of {@code counts} in the {@link HistogramBuckets}
+     * layout, the overflow bucket when they hold fewer; shared with {@link QuantileTest}, which walks pooled counts.
+     */
+    static int bucketOfRank(long[] counts, long rank) {
         long seen = 0;
         for (int i = 0; i < counts.length; i++) {
             seen += counts[i];
             if (seen >= rank) {
-                return HistogramBuckets.representative(i);
+                return i;
             }
         }
-        return HistogramBuckets.representative(HistogramBuckets.OVERFLOW);
+        return HistogramBuckets.OVERFLOW;
     }
 
     private static void checkPercentile(double p) {

@@ -43,16 +43,11 @@ public record QuantileTest(double percentile, double thresholdNanos, long baseli
         if (n1 == 0 || n2 == 0) {
             throw new IllegalArgumentException("both distributions need samples: baseline " + n1 + ", current " + n2);
         }
-        long rank = rank(n1 + n2, percentile);
-        int threshold = base.length - 1;
-        long seen = 0;
-        for (int i = 0; i < base.length; i++) {
-            seen += base[i] + cur[i];
-            if (seen >= rank) {
-                threshold = i;
-                break;
-            }
+        long[] pooled = base.clone();
+        for (int i = 0; i < pooled.length; i++) {
+            pooled[i] += cur[i];
         }
+        int threshold = LatencyDistribution.bucketOfRank(pooled, rank(n1 + n2, percentile));
         long a = 0;
         long b = 0;
         for (int i = threshold + 1; i < base.length; i++) {
