@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,11 +38,8 @@ final class MarkdownSummary {
     }
 
     static String render(RunResults results) {
-        StringBuilder md = new StringBuilder("### netlat: ");
-        List<TraceReport> ran = results.ran();
-        md.append(RunSummary.count(ran.size(), "traced test")).append(" ran, ").append(results.skipped().size())
-                .append(" skipped");
-        if (ran.isEmpty() && !results.skipped().isEmpty()) {
+        StringBuilder md = new StringBuilder("### netlat: ").append(RunSummary.ranAndSkipped(results));
+        if (results.nothingMeasured()) {
             md.append(", **nothing was measured**");
         }
         long failed = results.reports().failedBudgets();

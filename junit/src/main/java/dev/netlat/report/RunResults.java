@@ -41,6 +41,11 @@ record RunResults(Reports reports, List<SkippedTest> skipped) {
         return reports.reports().stream().filter(r -> !skippedIds.contains(r.test().uniqueId())).toList();
     }
 
+    /** Whether traced tests were skipped and none ran: the summaries say so, lest a green build hide it. */
+    boolean nothingMeasured() {
+        return ran().isEmpty() && !skipped.isEmpty();
+    }
+
     /**
      * The names of the skipped tests by reason, reasons in the order of their first test: where tracing cannot run,
      * every traced test has the same reason, and one line says it.

@@ -61,11 +61,8 @@ final class RunSummary {
 
     /** The block: counts, the skipped tests with their reasons, the failed budgets, the page. */
     static String block(RunResults results, Path html, String htmlNote) {
-        List<TraceReport> ran = results.ran();
-        List<SkippedTest> skipped = results.skipped();
-        StringBuilder sb = new StringBuilder(PREFIX).append(count(ran.size(), "traced test")).append(" ran, ")
-                .append(skipped.size()).append(" skipped");
-        if (ran.isEmpty() && !skipped.isEmpty()) {
+        StringBuilder sb = new StringBuilder(PREFIX).append(ranAndSkipped(results));
+        if (results.nothingMeasured()) {
             sb.append(": NOTHING WAS MEASURED");
         }
         sb.append("; ").append(count(results.reports().budgets(), "budget")).append(", ")
@@ -86,6 +83,11 @@ final class RunSummary {
             sb.append(PREFIX).append("HTML report: ").append(html).append(htmlNote).append('\n');
         }
         return sb.toString();
+    }
+
+    /** {@code 6 traced tests ran, 6 skipped}: how both summaries open. */
+    static String ranAndSkipped(RunResults results) {
+        return count(results.ran().size(), "traced test") + " ran, " + results.skipped().size() + " skipped";
     }
 
     /** {@code SOCKET p99 < 10ms}: a budget as {@link ConsoleReport}, this and {@link MarkdownSummary} name it. */
