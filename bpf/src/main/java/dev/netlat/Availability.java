@@ -3,8 +3,10 @@ package dev.netlat;
 
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Whether tracing can run in this JVM, and what a load does on this kernel. When it cannot, {@link #problems()} says
@@ -16,7 +18,7 @@ public final class Availability {
     private final Map<Stage, String> unavailableStages;
     private final Map<Stage, String> stageHooks;
     private final Map<String, String> hooks;
-    private final List<String> caveats;
+    private final Set<KernelCaveat> caveats;
 
     public Availability(List<String> problems, Map<Stage, String> unavailableStages) {
         this(problems, unavailableStages, Map.of(), Map.of());
@@ -28,13 +30,13 @@ public final class Availability {
      */
     public Availability(List<String> problems, Map<Stage, String> unavailableStages, Map<Stage, String> stageHooks,
                         Map<String, String> hooks) {
-        this(problems, unavailableStages, stageHooks, hooks, List.of());
+        this(problems, unavailableStages, stageHooks, hooks, Set.of());
     }
 
     /** @param caveats conditions of this kernel under which counts can be short with nothing reported lost */
     public Availability(List<String> problems, Map<Stage, String> unavailableStages, Map<Stage, String> stageHooks,
-                        Map<String, String> hooks, List<String> caveats) {
-        this.caveats = List.copyOf(caveats);
+                        Map<String, String> hooks, Set<KernelCaveat> caveats) {
+        this.caveats = caveats.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(caveats));
         this.problems = List.copyOf(problems);
         this.stageHooks = stageHooks.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(stageHooks));
         this.hooks = Collections.unmodifiableMap(new java.util.LinkedHashMap<>(hooks));
@@ -70,10 +72,10 @@ public final class Availability {
     }
 
     /**
-     * What this kernel does that can make counts short without netlat seeing it happen, e.g. a kernel that runs no
-     * tracing program while PID 1 is the current task; empty on the kernels netlat is tested on (6.1, 6.12).
+     * What this kernel does that can make counts short without netlat seeing it happen ({@link KernelCaveat}); empty
+     * on the kernels netlat is tested on (6.1, 6.12).
      */
-    public List<String> caveats() {
+    public Set<KernelCaveat> caveats() {
         return caveats;
     }
 

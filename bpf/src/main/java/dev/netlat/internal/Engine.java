@@ -250,7 +250,7 @@ public final class Engine {
 
     /** Per hook, the program attached and what was passed over or refused (see {@link HookPlan#describe()}). */
     /** What this kernel does that can make counts short unseen ({@link dev.netlat.Availability#caveats()}). */
-    public List<String> caveats() {
+    public java.util.Set<dev.netlat.KernelCaveat> caveats() {
         return EnvironmentCheck.kernelFacts(loader.bpf).caveats();
     }
 

@@ -3,6 +3,7 @@ package dev.netlat.internal;
 
 import dev.netlat.Availability;
 import dev.netlat.Capability;
+import dev.netlat.KernelCaveat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Checks, without loading any BPF program, whether tracing can run here, and says why not. */
 public final class EnvironmentCheck {
@@ -57,20 +59,8 @@ public final class EnvironmentCheck {
      *
      * @param caveats conditions of this kernel under which events are not seen and not counted as skipped
      */
-    record KernelFacts(Map<String, Integer> hookArgs, Map<Integer, String> dropReasons, List<String> caveats) {
+    record KernelFacts(Map<String, Integer> hookArgs, Map<Integer, String> dropReasons, Set<KernelCaveat> caveats) {
     }
-
-    /**
-     * A kernel whose {@code struct bpf_prog_aux} has {@code init_owned} (not upstream: seen on a sandbox build of
-     * 6.18, not on Debian's 6.1 or 6.12) runs no tracing program while the current task belongs to PID 1, unless the
-     * program is owned by it, and counts no {@code recursion_misses} for it. Packets that a softirq sends or drops
-     * while it interrupted such a task are then invisible to every BPF tracer (bpftrace too), while ftrace sees them.
-     */
-    static final String PID1_SKIP = "this kernel skips BPF tracing programs while a thread of PID 1 is the current"
-            + " task (struct bpf_prog_aux has init_owned) and counts no recursion_misses for it: packets sent or"
-            + " dropped in a softirq that interrupted such a thread are not seen, so drops() can be short and samples"
-            + " are reported lost (PACKET_NOT_SEEN, START_XMIT_NOT_SEEN, DEVICE_DONE_NOT_SEEN); busy PID-1 processes"
-            + " (e.g. a container's init or a sandbox agent) make it likelier";
 
     private static KernelFacts facts;
 
@@ -87,7 +77,8 @@ public final class EnvironmentCheck {
                 }
                 facts = new KernelFacts(Map.copyOf(args),
                         Collections.unmodifiableMap(btf.enumValues("skb_drop_reason", "SKB_DROP_REASON_")),
-                        btf.structHasMember("bpf_prog_aux", "init_owned") ? List.of(PID1_SKIP) : List.of());
+                        btf.structHasMember("bpf_prog_aux", "init_owned")
+                                ? Set.of(KernelCaveat.HIDES_EVENTS_WHILE_PID1_RUNS) : Set.of());
             }
         }
         return facts;

@@ -5,6 +5,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.LongByReference;
+import dev.netlat.KernelCaveat;
 import dev.netlat.NetlatUnavailableException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -127,7 +128,7 @@ final class ProgramLoader {
         ro.setInt(layout.get("knob.listen_overflow_reason"), listenOverflowReason());
         // a kernel that can skip the retransmit hook unseen: ACKs pick up what its events did not bring
         ro.setInt(layout.get("knob.retrans_catch_up"),
-                EnvironmentCheck.kernelFacts(bpf).caveats().contains(EnvironmentCheck.PID1_SKIP) ? 1 : 0);
+                EnvironmentCheck.kernelFacts(bpf).caveats().contains(KernelCaveat.HIDES_EVENTS_WHILE_PID1_RUNS) ? 1 : 0);
         ro.setInt(layout.get("knob.packets_in_flight"),
                 intProperty("netlat.maps.packetsInFlight", layout.get("const.NL_P_SLOTS")));
         setMaxEntries("socks", "netlat.maps.sockets");

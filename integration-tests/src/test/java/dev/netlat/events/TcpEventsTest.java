@@ -355,7 +355,7 @@ class TcpEventsTest {
      * BPF, saw happen in that context ({@link Pid1Events}). On Debian's 6.1 and 6.12 it is false: exact, no exception.
      */
     static boolean blindWhilePid1() {
-        return NetworkTracer.availability().caveats().stream().anyMatch(c -> c.contains("PID 1"));
+        return NetworkTracer.availability().caveats().contains(dev.netlat.KernelCaveat.HIDES_EVENTS_WHILE_PID1_RUNS);
     }
 
     static long nstat(String name) throws Exception {

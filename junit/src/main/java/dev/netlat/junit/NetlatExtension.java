@@ -183,8 +183,8 @@ public class NetlatExtension implements BeforeEachCallback, BeforeTestExecutionC
         try {
             Availability a = NetworkTracer.availability();
             // once per run (the root store keeps the result): what on this kernel can make counts short unseen
-            for (String caveat : a.caveats()) {
-                System.out.println("[netlat] caveat: " + caveat);
+            for (dev.netlat.KernelCaveat caveat : a.caveats()) {
+                System.out.println("[netlat] caveat: " + caveat.description());
             }
             return a;
         } catch (IllegalArgumentException e) {
