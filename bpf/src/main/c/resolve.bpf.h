@@ -51,6 +51,8 @@ static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 		struct pslot *P = &s->p[idx];
 		if (P->flags & PF_NOQUEUE)
 			sb_skip(b, NL_HIST_QDISC);
+		else if (P->flags & PF_QUEUE_UNSEEN)
+			sb_lost(b, NL_HIST_QDISC, NL_L_NO_QUEUE);
 		else if (!P->t_xmit)
 			sb_lost(b, NL_HIST_QDISC, NL_L_NO_XMIT);
 		else
@@ -71,7 +73,10 @@ static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 		if (s->e_a == s->p_a || sb_full(b))
 			break;
 		struct pslot *P = &s->p[s->e_a & P_MASK];
-		sb_sample(b, NL_HIST_RTT, P->t_ack, P->t_queue);
+		if (P->flags & PF_QUEUE_UNSEEN)
+			sb_lost(b, NL_HIST_RTT, NL_L_NO_QUEUE);
+		else
+			sb_sample(b, NL_HIST_RTT, P->t_ack, P->t_queue);
 		s->e_a++;
 	}
 
@@ -113,7 +118,10 @@ static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 			continue;
 		}
 		W->pidx = s->scan;
-		sb_sample(b, NL_HIST_SOCKET, P->t_queue, W->t_call);
+		if (P->flags & PF_QUEUE_UNSEEN)
+			sb_lost(b, NL_HIST_SOCKET, NL_L_NO_QUEUE);
+		else
+			sb_sample(b, NL_HIST_SOCKET, P->t_queue, W->t_call);
 		s->w_q++;
 	}
 

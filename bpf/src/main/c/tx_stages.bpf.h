@@ -39,6 +39,21 @@ static __always_inline bool no_qdisc(struct sk_buff *skb)
 	return enqueue == 0;
 }
 
+/* Appends a packet of first-transmitted bytes [seq, end) to the ring (called under the lock, with room checked). */
+static __always_inline void push_packet(struct sock_state *s, __u32 seq, __u32 end, __u64 t_queue, __u32 flags)
+{
+	struct pslot *P = &s->p[s->p_tail & P_MASK];
+	P->seq = seq;
+	P->end = end;
+	P->t_queue = t_queue;
+	P->t_xmit = 0;
+	P->t_xlast = 0;
+	P->t_done = 0;
+	P->t_ack = 0;
+	P->flags = flags;
+	s->p_tail++;
+}
+
 /* on_dev_queue and on_start_xmit open with the same checks (window open, a traced socket's skb, TCP payload). Each
  * spells them out: moving them into an inline helper that returns the state pointer made the hooks count nothing on
  * 6.18 when it was tried. */
@@ -60,40 +75,40 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
 	struct pending pd = {};
-	bool pushed = false, overflow = false;
+	bool pushed = false, overflow = false, unseen = false;
 	bpf_spin_lock(&s->lock);
 	freshen(s, epoch, nxt, &pd);
 	if (after(end, s->q_max)) { /* first transmission of (some of) these bytes */
+		/* New data starts where the last new data ended. Bytes past q_max before this skb's start left in a
+		 * packet whose net_dev_queue no program saw: a kernel can skip BPF programs unseen (the PID-1 skip of
+		 * Availability.caveats()). They get a packet of their own without a queue time, so that the writes
+		 * ending in them still get their TOTAL and ACK samples; only SOCKET, QDISC and RTT need that time. */
+		bool gap = after(seq, s->q_max);
 		__u32 first = after(s->q_max, seq) ? s->q_max : seq;
-		s->q_max = end;
-		if (s->p_tail - s->p_head >= knobs.packets_in_flight) {
+		if (s->p_tail - s->p_head + gap >= knobs.packets_in_flight) {
 			overflow = true;
 		} else {
-			__u32 i = s->p_tail & P_MASK;
-			struct pslot *P = &s->p[i];
-			P->seq = first;
-			P->end = end;
-			P->t_queue = now;
-			P->t_xmit = 0;
-			P->t_xlast = 0;
-			P->t_done = 0;
-			P->t_ack = 0;
-			P->flags = noq ? PF_NOQUEUE : 0;
-			s->p_tail++;
+			if (gap) {
+				push_packet(s, s->q_max, seq, 0, PF_QUEUE_UNSEEN | (noq ? PF_NOQUEUE : 0));
+				unseen = true;
+			}
+			push_packet(s, first, end, now, noq ? PF_NOQUEUE : 0);
 			pushed = true;
 		}
+		s->q_max = end;
 	}
 	bpf_spin_unlock(&s->lock);
 	record_pending(&pd);
-	if (pushed) {
-		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_QDISC], 1);
-		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_DEVICE], 1);
-		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_RTT], 1);
+	__u32 n = pushed + unseen;
+	if (n) {
+		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_QDISC], n);
+		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_DEVICE], n);
+		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_RTT], n);
 	}
 	if (pushed || overflow) {
-		count(s->lport, s->rport, NL_C_PACKETS, 1);
+		count(s->lport, s->rport, NL_C_PACKETS, 1 + unseen);
 		if (noq)
-			count(s->lport, s->rport, NL_C_NOQUEUE_PACKETS, 1);
+			count(s->lport, s->rport, NL_C_NOQUEUE_PACKETS, 1 + unseen);
 	}
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_PKT_RING], 1);

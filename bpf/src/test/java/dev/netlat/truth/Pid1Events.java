@@ -24,7 +24,7 @@ public final class Pid1Events implements AutoCloseable {
     private static final Path TRACEFS = Path.of("/sys/kernel/tracing");
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     /** {@code <comm>-<tid> [cpu] ...}: the comm may hold dashes, the tid is the last number before the CPU. */
-    private static final Pattern LINE = Pattern.compile("^\\s*(.*)-(\\d+)\\s+(\\(\\s*[-\\d]+\\)\\s+)?\\[\\d+\\]");
+    private static final Pattern LINE = Pattern.compile("^\\s*(.*)-(\\d+)\\s+(\\(\\s*([-\\d]+)\\)\\s+)?\\[\\d+\\]");
 
     private final Path instance;
     private final Path event;
@@ -57,6 +57,12 @@ public final class Pid1Events implements AutoCloseable {
         Pid1Events e = new Pid1Events(instance, instance.resolve("events").resolve(systemSlashEvent), match, mounted);
         try {
             Files.writeString(instance.resolve("buffer_size_kb"), "8192");
+            // each line names its thread's process: a short-lived thread of PID 1, born and gone between the two
+            // samples of /proc/1/task, is then still known as PID 1's (where an instance has the option)
+            Path recordTgid = instance.resolve("options").resolve("record-tgid");
+            if (Files.exists(recordTgid)) {
+                Files.writeString(recordTgid, "1");
+            }
             e.pid1Threads.addAll(pid1Threads());
             Files.writeString(e.event.resolve("enable"), "1");
         } catch (IOException | RuntimeException x) {
@@ -82,7 +88,7 @@ public final class Pid1Events implements AutoCloseable {
             if (!m.find()) {
                 throw new IllegalStateException("unexpected ftrace line: " + line);
             }
-            lines.put(line, pid1Threads.contains(Integer.parseInt(m.group(2))));
+            lines.put(line, "1".equals(m.group(4)) || pid1Threads.contains(Integer.parseInt(m.group(2))));
         }
         try (Stream<Path> cpus = Files.list(instance.resolve("per_cpu"))) {
             for (Path cpu : (Iterable<Path>) cpus::iterator) {
