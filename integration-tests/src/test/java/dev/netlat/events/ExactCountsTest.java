@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.Timeout;
  * {@code -Dnetlat.stress.rounds=20} for a stress run, 3 in the suite.
  */
 @Timeout(600)
+@Tag("kernel-matrix")
 class ExactCountsTest {
     static final int ROUNDS = Integer.getInteger("netlat.stress.rounds", 3);
     static final int WRITES = 500;
