@@ -116,7 +116,9 @@ struct sock_state {
 	struct bpf_spin_lock lock;
 	__u32 pad0;
 	struct bpf_timer settle_later; /* finishes, outside the ACK's processing, what an ACK's hook left to resolve */
-	__u64 key;         /* the struct sock * this state belongs to, as a number */
+	__u64 key;         /* the struct sock * this state belongs to, as a number; set under the lock at creation */
+	__u64 busy_ns;     /* when the socket's last write started */
+	__u32 dead;        /* given back: being deleted from `socks`; nothing may be recorded in it any more */
 	__u32 epoch;
 	__u16 lport;
 	__u16 rport;
@@ -141,6 +143,40 @@ struct {
 	__type(key, __u64); /* struct sock * */
 	__type(value, struct sock_state);
 } socks SEC(".maps");
+
+/*
+ * A socket's state exists while it has something in flight and for NL_RELEASE_NS after its last write: then the
+ * sweeper gives it back, so that an idle traced socket holds only its `traced_socks` entry, and kernel memory grows
+ * with the sockets that are busy, not with all that were ever traced. Long enough that a request/response socket
+ * keeps its state between requests (creating one copies the whole template).
+ */
+#define NL_RELEASE_NS (100ULL * 1000 * 1000)
+
+/*
+ * One timer for all states, every NL_RELEASE_NS: a timer per state would need one bpf_timer_init per state, and
+ * 6.18 allocates timers without taking locks: it returned ENOMEM for 40-65 % of 200 states created in a burst here.
+ */
+struct sweeper {
+	struct bpf_timer timer;
+	__u64 swept_ns; /* when it last ran: a write restarts it when it has not run for a while */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sweeper);
+} sweeper SEC(".maps");
+
+/*
+ * Whether `s`, found under `key` and now locked, is still that socket's live state. A state being given back is
+ * marked dead under its lock before it is deleted, and a deleted element's memory can be reused at once for another
+ * key, so every holder checks this after taking the lock and records nothing otherwise.
+ */
+static __always_inline bool owns(struct sock_state *s, __u64 key)
+{
+	return !s->dead && s->key == key;
+}
 
 /* All-zero bytes to create socks entries from: a sock_state is too large for the BPF stack, and a value
  * holding a bpf_spin_lock may not be passed to a helper, so the template is typed as plain bytes. */

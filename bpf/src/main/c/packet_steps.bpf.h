@@ -56,7 +56,7 @@ __noinline int xmit_round(__u64 key, __u32 end, __u64 now, int last)
 	__u32 epoch = G.epoch;
 	int more = 0;
 	bpf_spin_lock(&s->lock);
-	if (s->epoch == epoch)
+	if (owns(s, key) && s->epoch == epoch)
 		more = last ? xmit_last_steps(s, end, now, STEPS_ROUND) : xmit_first_steps(s, end, now, STEPS_ROUND);
 	bpf_spin_unlock(&s->lock);
 	return more;
@@ -87,7 +87,7 @@ __noinline int done_round(__u64 key, __u32 end, __u64 now)
 	__u32 epoch = G.epoch;
 	int more = 0;
 	bpf_spin_lock(&s->lock);
-	if (s->epoch == epoch)
+	if (owns(s, key) && s->epoch == epoch)
 		more = done_steps(s, end, now, STEPS_ROUND);
 	bpf_spin_unlock(&s->lock);
 	return more;
@@ -125,7 +125,7 @@ __noinline int ack_round(__u64 key, __u32 ack, __u64 now)
 	__u32 epoch = G.epoch;
 	int more = 0;
 	bpf_spin_lock(&s->lock);
-	if (s->epoch == epoch)
+	if (owns(s, key) && s->epoch == epoch)
 		more = ack_steps(s, ack, now, STEPS_ROUND);
 	bpf_spin_unlock(&s->lock);
 	return more;

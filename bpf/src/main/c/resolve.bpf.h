@@ -183,13 +183,16 @@ __noinline int resolve_round(__u64 key, struct sbuf *b)
 		return 0;
 	__u32 epoch = G.epoch;
 	int more = 0;
+	__u16 lport = 0, rport = 0;
 	bpf_spin_lock(&s->lock);
-	if (s->epoch == epoch) {
+	if (owns(s, key) && s->epoch == epoch) {
 		b->epoch = epoch;
 		more = resolve(s, b) || sb_full(b);
+		lport = s->lport;
+		rport = s->rport;
 	}
 	bpf_spin_unlock(&s->lock);
-	sb_record(s->lport, s->rport, b);
+	sb_record(lport, rport, b);
 	return more;
 }
 
@@ -218,6 +221,64 @@ __noinline int settle(__u64 key, __u16 lport, __u16 rport, struct sbuf *b, __u32
 	struct settle_ctx c = { .key = key, .b = b, .more = 0 };
 	bpf_loop(rounds, settle_step, &c, 0);
 	return c.more;
+}
+
+/* Whether nothing of the socket is in flight: no write in progress, every write and packet resolved. */
+static __always_inline bool quiet(struct sock_state *s)
+{
+	return !s->call_msg && s->w_q == s->w_tail && s->w_d == s->w_tail && s->w_a == s->w_tail &&
+	       s->p_head == s->p_tail;
+}
+
+/*
+ * Gives the state back (deletes it from `socks`) when its socket wrote nothing for NL_RELEASE_NS and has nothing in
+ * flight, or its state belongs to no open window (an earlier tracing period, or none open: given up then, as freshen
+ * would). The next write creates a new state. Called by the sweeper for every state.
+ */
+static long release_if_quiet(void *map, __u64 *k, struct sock_state *s, void *ctx)
+{
+	__u64 key = *k;
+	__u64 now = bpf_ktime_get_ns();
+	struct pending pd = {};
+	bool release = false, live;
+	bpf_spin_lock(&s->lock);
+	live = owns(s, key);
+	if (live && now - s->busy_ns >= NL_RELEASE_NS && (quiet(s) || s->epoch != (__u32)G.epoch || !G.active)) {
+		take_pending(s, &pd); /* nothing when quiet */
+		s->dead = 1;
+		release = true;
+	}
+	bpf_spin_unlock(&s->lock);
+	if (release) {
+		record_pending(&pd);
+		bpf_map_delete_elem(&socks, &key);
+	}
+	return 0;
+}
+
+static int sweep(void *map, __u32 *key, struct sweeper *w)
+{
+	w->swept_ns = bpf_ktime_get_ns();
+	bpf_for_each_map_elem(&socks, release_if_quiet, 0, 0);
+	bpf_timer_start(&w->timer, NL_RELEASE_NS, 0);
+	return 0;
+}
+
+/*
+ * Keeps the sweeper running: started by the first write, and again by a write when it has not run for three periods
+ * (its start failed, or the kernel skipped its callback).
+ */
+static __always_inline void keep_sweeping(__u64 now)
+{
+	__u32 zero = 0;
+	struct sweeper *w = bpf_map_lookup_elem(&sweeper, &zero);
+	if (!w || now - w->swept_ns < 3 * NL_RELEASE_NS)
+		return;
+	w->swept_ns = now; /* one start per period, also when it fails */
+	long err = bpf_timer_init(&w->timer, &sweeper, CLOCK_MONOTONIC);
+	if (err == 0)
+		bpf_timer_set_callback(&w->timer, sweep);
+	bpf_timer_start(&w->timer, NL_RELEASE_NS, 0);
 }
 
 /* The socket's timer: settles what its ACK hook left, in the timer's softirq instead of inside the ACK. */

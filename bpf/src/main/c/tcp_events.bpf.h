@@ -325,12 +325,19 @@ static __always_inline int on_destroy_sock(struct sock *sk)
 	if (!s)
 		return 0;
 	struct pending pd = {};
-	bpf_spin_lock(&s->lock);
-	take_pending(s, &pd); /* of this period: completed; of an earlier one: counted as incomplete */
-	bpf_spin_unlock(&s->lock);
-	record_pending(&pd);
 	__u64 key = (__u64)sk;
-	bpf_map_delete_elem(&socks, &key);
+	bool release = false;
+	bpf_spin_lock(&s->lock);
+	if (owns(s, key)) { /* else its timer is giving it back right now */
+		take_pending(s, &pd); /* of this period: completed; of an earlier one: counted as incomplete */
+		s->dead = 1;
+		release = true;
+	}
+	bpf_spin_unlock(&s->lock);
+	if (release) {
+		record_pending(&pd);
+		bpf_map_delete_elem(&socks, &key);
+	}
 	return 0;
 }
 

@@ -76,9 +76,16 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
 	struct pending pd = {};
 	bool pushed = false, overflow = false, unseen = false;
+	__u64 key = (__u64)sk;
 	bpf_spin_lock(&s->lock);
-	freshen(s, epoch, nxt, &pd);
-	if (after(end, s->q_max)) { /* first transmission of (some of) these bytes */
+	bool live = owns(s, key);
+	__u16 lport = 0, rport = 0;
+	if (live) {
+		freshen(s, epoch, nxt, &pd);
+		lport = s->lport;
+		rport = s->rport;
+	}
+	if (live && after(end, s->q_max)) { /* first transmission of (some of) these bytes */
 		/* New data starts where the last new data ended. Bytes past q_max before this skb's start left in a
 		 * packet whose net_dev_queue no program saw: a kernel can skip BPF programs unseen (the PID-1 skip of
 		 * Availability.caveats()). They get a packet of their own without a queue time, so that the writes
@@ -106,9 +113,9 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_RTT], n);
 	}
 	if (pushed || overflow) {
-		count(s->lport, s->rport, NL_C_PACKETS, 1 + unseen);
+		count(lport, rport, NL_C_PACKETS, 1 + unseen);
 		if (noq)
-			count(s->lport, s->rport, NL_C_NOQUEUE_PACKETS, 1 + unseen);
+			count(lport, rport, NL_C_NOQUEUE_PACKETS, 1 + unseen);
 	}
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_PKT_RING], 1);
@@ -142,9 +149,12 @@ static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device 
 	struct pending pd = {};
 	bool first = false;
 	int more = 0, more_last = 0;
+	__u64 key = (__u64)sk;
 	bpf_spin_lock(&s->lock);
-	freshen(s, epoch, nxt, &pd);
-	if (after(end, s->x_max)) {
+	bool live = owns(s, key);
+	if (live)
+		freshen(s, epoch, nxt, &pd);
+	if (live && after(end, s->x_max)) {
 		s->x_max = end;
 		first = true;
 		more = xmit_first_steps(s, end, now, STEPS_INLINE);
@@ -161,14 +171,14 @@ static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device 
 	for (int r = 0; more_last && r < STEP_ROUNDS; r++)
 		more_last = xmit_round(s->key, end, now, 1);
 	if (first) {
-		__u64 key = (__u64)skb;
-		struct txskb t = { .sk = (__u64)sk, .end = end };
+		__u64 skbkey = (__u64)skb;
+		struct txskb t = { .sk = key, .end = end };
 		__u32 zero = 0;
 		struct lo_xmit *lo = (dev->flags & IFF_LOOPBACK) ? bpf_map_lookup_elem(&lo_in_xmit, &zero) : 0;
 		if (lo) {
-			lo->skb = key;
+			lo->skb = skbkey;
 			lo->t = t;
-		} else if (bpf_map_update_elem(&tx_skbs, &key, &t, BPF_NOEXIST) == 0) {
+		} else if (bpf_map_update_elem(&tx_skbs, &skbkey, &t, BPF_NOEXIST) == 0) {
 			__sync_fetch_and_add(&G.txskb_inflight, 1);
 		}
 	}
@@ -204,7 +214,7 @@ static __always_inline void device_done(__u64 skkey, __u32 end)
 	__u32 epoch = G.epoch;
 	int more = 0;
 	bpf_spin_lock(&s->lock);
-	if (s->epoch == epoch)
+	if (owns(s, skkey) && s->epoch == epoch)
 		more = done_steps(s, end, now, STEPS_INLINE);
 	bpf_spin_unlock(&s->lock);
 	for (int r = 0; more && r < STEP_ROUNDS; r++)
@@ -277,10 +287,17 @@ static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb)
 	ack = ack_tcp_acts_on(skb, ack, nxt);
 	struct sbuf b = {};
 	struct pending pd = {};
+	__u64 key = (__u64)sk;
+	int more = 0;
 	bpf_spin_lock(&s->lock);
-	freshen(s, epoch, nxt, &pd);
-	int more = ack_steps(s, ack, now, STEPS_INLINE);
+	bool live = owns(s, key);
+	if (live) {
+		freshen(s, epoch, nxt, &pd);
+		more = ack_steps(s, ack, now, STEPS_INLINE);
+	}
 	bpf_spin_unlock(&s->lock);
+	if (!live)
+		return 0;
 	record_pending(&pd);
 	for (int r = 0; more && r < STEP_ROUNDS; r++)
 		more = ack_round(s->key, ack, now);
@@ -310,8 +327,9 @@ static __always_inline void ack_from_snd_una(const struct sock *sk)
 	struct sbuf b = {};
 	bool ok = false;
 	int more = 0;
+	__u64 key = (__u64)sk;
 	bpf_spin_lock(&s->lock);
-	if (s->epoch == epoch) {
+	if (owns(s, key) && s->epoch == epoch) {
 		more = ack_steps(s, una, now, STEPS_INLINE);
 		ok = true;
 	}

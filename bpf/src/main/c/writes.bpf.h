@@ -27,6 +27,16 @@ static __always_inline __u32 snd_nxt_of(struct sock *sk)
 	return BPF_CORE_READ((struct tcp_sock *)sk, snd_nxt);
 }
 
+static long gone_step(__u64 i, __u64 *key)
+{
+	return bpf_map_lookup_elem(&socks, key) ? 0 : 1;
+}
+
+/*
+ * The socket's state, created if it has none. A state being given back (dead) is deleted by whoever marked it, a few
+ * instructions after: wait for that (bounded), then create a new one. Creating it earlier would let that delete
+ * take the new state. Writes of one socket are serialized by the socket lock, so two creators never race here.
+ */
 static __always_inline struct sock_state *create_state(struct sock *sk)
 {
 	__u64 key = (__u64)sk;
@@ -35,6 +45,7 @@ static __always_inline struct sock_state *create_state(struct sock *sk)
 	if (!tmpl)
 		return 0;
 	trace_socket(sk, false);
+	bpf_loop(4096, gone_step, &key, 0);
 	long err = bpf_map_update_elem(&socks, &key, tmpl, BPF_NOEXIST);
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
 	if (!s) {
@@ -42,12 +53,14 @@ static __always_inline struct sock_state *create_state(struct sock *sk)
 		return 0;
 	}
 	if (err == 0) {
-		s->key = key;
-		s->lport = sk->__sk_common.skc_num;
-		s->rport = bpf_ntohs(sk->__sk_common.skc_dport);
-		s->family = sk->__sk_common.skc_family;
 		__u32 nxt = snd_nxt_of(sk), epoch = G.epoch;
+		__u16 lport = sk->__sk_common.skc_num, rport = bpf_ntohs(sk->__sk_common.skc_dport);
+		__u16 family = sk->__sk_common.skc_family;
 		bpf_spin_lock(&s->lock);
+		s->key = key;
+		s->lport = lport;
+		s->rport = rport;
+		s->family = family;
 		reset_state(s, epoch, nxt);
 		bpf_spin_unlock(&s->lock);
 		__sync_fetch_and_add(&G.counters[NL_C_SOCKETS], 1);
@@ -68,19 +81,30 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 	if (!in_scope())
 		return 0;
 	struct sock_state *s = sock_state_of(sk);
-	if (!s)
+	if (!s || s->dead)
 		s = create_state(sk);
 	if (!s || s->call_msg == (__u64)msg)
 		return 0; /* not traceable, or a later loop round of the same write */
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk), seq0 = BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
 	struct pending pd = {};
+	bool live;
 	bpf_spin_lock(&s->lock);
-	freshen(s, epoch, nxt, &pd);
-	s->call_msg = (__u64)msg;
-	s->call_start = now;
-	s->call_seq0 = seq0;
+	live = owns(s, (__u64)sk);
+	if (live) {
+		freshen(s, epoch, nxt, &pd);
+		s->call_msg = (__u64)msg;
+		s->call_start = now;
+		s->call_seq0 = seq0;
+		s->busy_ns = now;
+	}
 	bpf_spin_unlock(&s->lock);
+	if (!live) {
+		/* given back between the lookup and the lock (it was quiet for NL_RELEASE_NS): this write is neither
+		 * counted nor sampled, as when the socket table is full, and is reported lost under that cause */
+		__sync_fetch_and_add(&G.lost[NL_L_SOCKS_FULL], 1);
+		return 0;
+	}
 	if (cc) {
 		cc->msg = (__u64)msg;
 		cc->sk = (__u64)sk;
@@ -106,9 +130,15 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 	struct sbuf b = {};
 	struct pending pd = {};
 	bool pushed = false, overflow = false, wrote = false;
+	__u64 key = (__u64)sk;
+	__u16 lport = 0, rport = 0;
 	bpf_spin_lock(&s->lock);
-	freshen(s, epoch, nxt, &pd);
-	if (s->call_msg) {
+	if (owns(s, key)) {
+		freshen(s, epoch, nxt, &pd);
+		lport = s->lport;
+		rport = s->rport;
+	}
+	if (owns(s, key) && s->call_msg) {
 		s->call_msg = 0;
 		if (ret > 0) {
 			wrote = true;
@@ -134,12 +164,13 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_ACK], 1);
 	}
 	if (wrote) {
-		count(s->lport, s->rport, NL_C_WRITES, 1);
-		count(s->lport, s->rport, NL_C_BYTES, ret);
+		count(lport, rport, NL_C_WRITES, 1);
+		count(lport, rport, NL_C_BYTES, ret);
 	}
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_WRITE_RING], 1);
-	settle(s->key, s->lport, s->rport, &b, SETTLE_ROUNDS);
+	settle(s->key, lport, rport, &b, SETTLE_ROUNDS);
+	keep_sweeping(bpf_ktime_get_ns());
 	return 0;
 }
 

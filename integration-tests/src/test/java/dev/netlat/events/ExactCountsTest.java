@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
  * Retransmits equal the kernel's own count ({@code tcpi_total_retrans}), QDISC drops the root qdisc's counter
  * ({@code tc -s qdisc}), and the SOCKET, TOTAL and ACK sample counts the writes, in every round, no tolerance, on a
  * link that makes retransmits and drops: 2 % random loss at the peer's ingress
- * (real loss) and tbf 50 mbit, burst 32 kbit (tbf segments every 16 KiB GSO skb), 30 kB limit (the local qdisc drops
+ * (real loss) and tbf 10 mbit, burst 32 kbit (tbf segments every 16 KiB GSO skb), 30 kB limit (the local qdisc drops
  * first transmissions and retransmissions; the kernel counts those retransmissions although the tracepoint says
  * err=1). ftrace (not BPF) counts the QDISC_DROP frees beside it: they must equal tc's counter, and netlat must equal
  * it less the drops that ran while a thread of PID 1 was current on a kernel that hides those from every BPF program
@@ -48,7 +48,9 @@ import org.junit.jupiter.api.Timeout;
 @Tag("kernel-matrix")
 class ExactCountsTest {
     static final int ROUNDS = Integer.getInteger("netlat.stress.rounds", 3);
-    static final int WRITES = 500;
+    /** 300 writes of 16 KiB: ~4 s a round at 10 mbit, slow enough that the writer overflows the queue also on a slow
+     * machine (under QEMU's TCG a 50 mbit link was faster than the writer, and tc counted no drop). */
+    static final int WRITES = 300;
 
     @BeforeAll
     static void kernel() {
@@ -60,7 +62,7 @@ class ExactCountsTest {
         List<String> rounds = new ArrayList<>();
         boolean exact = true;
         boolean hidden = TcpEventsTest.blindWhilePid1();
-        try (NetworkLab lab = NetworkLab.builder().rate("50mbit").burst("32kbit").limit("30kb")
+        try (NetworkLab lab = NetworkLab.builder().rate("10mbit").burst("32kbit").limit("30kb")
                 .dropFraction(0.02).dropAt(DropPoint.PEER_INGRESS).create()) {
             for (int i = 0; i < ROUNDS; i++) {
                 QdiscStats before = lab.qdiscStats();
@@ -95,12 +97,17 @@ class ExactCountsTest {
                     long socket = own.latency(Stage.SOCKET).count(), total = own.latency(Stage.TOTAL).count(),
                             ack = own.latency(Stage.ACK).count();
                     Map<LostCause, Long> lost = t.lostEventsByCause();
+                    // a program run the kernel skipped and counted (recursion) is reported, not hidden: allowed, as
+                    // long as every count and sample above is still exact
+                    Set<LostCause> named = EnumSet.noneOf(LostCause.class);
+                    named.addAll(lost.keySet());
+                    named.remove(LostCause.KERNEL_SKIPPED_RUNS);
                     boolean samplesExact = own.writes() == writes && ack == writes && (hidden
                             ? explained(writes - socket, lost, LostCause.QUEUE_NOT_SEEN, queued.whilePid1())
                                     && explained(writes - total, lost, LostCause.DEVICE_DONE_NOT_SEEN,
                                             consumed.whilePid1())
-                                    && HIDDEN_CAUSES.containsAll(lost.keySet())
-                            : socket == writes && total == writes && lost.isEmpty());
+                                    && HIDDEN_CAUSES.containsAll(named)
+                            : socket == writes && total == writes && named.isEmpty());
                     rounds.add("round " + i + ": writes " + writes + ", netlat " + own.writes() + ", samples SOCKET "
                             + socket + " TOTAL " + total + " ACK " + ack + ", lost " + lost + " (net_dev_queue "
                             + queued.whilePid1() + " and consume_skb " + consumed.whilePid1() + " while PID 1 ran)"
