@@ -98,13 +98,12 @@ struct pslot {
 	__u64 t_done;
 	__u64 t_ack;
 	__u32 flags;
-	__u32 pad;
+	/* first byte whose net_dev_queue was seen (= seq but after a gap, see on_dev_queue): a write ending before it
+	 * has no SOCKET sample */
+	__u32 seen;
 };
 
 #define PF_NOQUEUE 1
-/* Bytes that left for the first time without their net_dev_queue being seen (a kernel that hides events from BPF
- * programs, see on_dev_queue): no t_queue, so no SOCKET, QDISC or RTT sample; the later stages are stamped as usual. */
-#define PF_QUEUE_UNSEEN 2
 
 /*
  * Per traced socket. Rings are indexed by free-running u32 counters (masked on access):

@@ -44,7 +44,7 @@
 #define NL_C_LISTEN_OVERFLOW 12
 #define NL_C_RETRANS_KIND    13 /* + dev.netlat.RetransmitKind ordinal (6 kinds) */
 #define NL_C_INCOMPLETE      19 /* stage samples abandoned: socket closed or tracing restarted before they completed */
-#define NL_C_SOCKETS         20 /* sockets that became traced */
+#define NL_C_SOCKETS         20 /* socket states created (a socket gets a new one after giving its state back) */
 #define NL_C_NESTED          21 /* runs of a nested-hook program: each stands for one recursion miss of its primary */
 #define NL_COUNTERS          32
 

@@ -51,8 +51,6 @@ static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 		struct pslot *P = &s->p[idx];
 		if (P->flags & PF_NOQUEUE)
 			sb_skip(b, NL_HIST_QDISC);
-		else if (P->flags & PF_QUEUE_UNSEEN)
-			sb_lost(b, NL_HIST_QDISC, NL_L_NO_QUEUE);
 		else if (!P->t_xmit)
 			sb_lost(b, NL_HIST_QDISC, NL_L_NO_XMIT);
 		else
@@ -73,10 +71,7 @@ static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 		if (s->e_a == s->p_a || sb_full(b))
 			break;
 		struct pslot *P = &s->p[s->e_a & P_MASK];
-		if (P->flags & PF_QUEUE_UNSEEN)
-			sb_lost(b, NL_HIST_RTT, NL_L_NO_QUEUE);
-		else
-			sb_sample(b, NL_HIST_RTT, P->t_ack, P->t_queue);
+		sb_sample(b, NL_HIST_RTT, P->t_ack, P->t_queue);
 		s->e_a++;
 	}
 
@@ -118,7 +113,7 @@ static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 			continue;
 		}
 		W->pidx = s->scan;
-		if (P->flags & PF_QUEUE_UNSEEN)
+		if (before(last, P->seen))
 			sb_lost(b, NL_HIST_SOCKET, NL_L_NO_QUEUE);
 		else
 			sb_sample(b, NL_HIST_SOCKET, P->t_queue, W->t_call);
@@ -183,16 +178,13 @@ __noinline int resolve_round(__u64 key, struct sbuf *b)
 		return 0;
 	__u32 epoch = G.epoch;
 	int more = 0;
-	__u16 lport = 0, rport = 0;
 	bpf_spin_lock(&s->lock);
 	if (owns(s, key) && s->epoch == epoch) {
 		b->epoch = epoch;
 		more = resolve(s, b) || sb_full(b);
-		lport = s->lport;
-		rport = s->rport;
 	}
 	bpf_spin_unlock(&s->lock);
-	sb_record(lport, rport, b);
+	sb_record(s->lport, s->rport, b); /* empty when the state was not its own */
 	return more;
 }
 
@@ -256,11 +248,15 @@ static long release_if_quiet(void *map, __u64 *k, struct sock_state *s, void *ct
 	return 0;
 }
 
+/* Every NL_RELEASE_NS while a window is open or a state is left; then it stops, and the next write starts it. */
 static int sweep(void *map, __u32 *key, struct sweeper *w)
 {
 	w->swept_ns = bpf_ktime_get_ns();
-	bpf_for_each_map_elem(&socks, release_if_quiet, 0, 0);
-	bpf_timer_start(&w->timer, NL_RELEASE_NS, 0);
+	long states = bpf_for_each_map_elem(&socks, release_if_quiet, 0, 0);
+	if (states > 0 || G.active)
+		bpf_timer_start(&w->timer, NL_RELEASE_NS, 0);
+	else
+		w->swept_ns = 0; /* stopped: the next write starts it at once */
 	return 0;
 }
 

@@ -39,21 +39,6 @@ static __always_inline bool no_qdisc(struct sk_buff *skb)
 	return enqueue == 0;
 }
 
-/* Appends a packet of first-transmitted bytes [seq, end) to the ring (called under the lock, with room checked). */
-static __always_inline void push_packet(struct sock_state *s, __u32 seq, __u32 end, __u64 t_queue, __u32 flags)
-{
-	struct pslot *P = &s->p[s->p_tail & P_MASK];
-	P->seq = seq;
-	P->end = end;
-	P->t_queue = t_queue;
-	P->t_xmit = 0;
-	P->t_xlast = 0;
-	P->t_done = 0;
-	P->t_ack = 0;
-	P->flags = flags;
-	s->p_tail++;
-}
-
 /* on_dev_queue and on_start_xmit open with the same checks (window open, a traced socket's skb, TCP payload). Each
  * spells them out: moving them into an inline helper that returns the state pointer made the hooks count nothing on
  * 6.18 when it was tried. */
@@ -75,47 +60,49 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
 	struct pending pd = {};
-	bool pushed = false, overflow = false, unseen = false;
-	__u64 key = (__u64)sk;
+	bool pushed = false, overflow = false;
 	bpf_spin_lock(&s->lock);
-	bool live = owns(s, key);
-	__u16 lport = 0, rport = 0;
-	if (live) {
+	if (owns(s, (__u64)sk))
 		freshen(s, epoch, nxt, &pd);
-		lport = s->lport;
-		rport = s->rport;
-	}
-	if (live && after(end, s->q_max)) { /* first transmission of (some of) these bytes */
-		/* New data starts where the last new data ended. Bytes past q_max before this skb's start left in a
+	else
+		end = s->q_max; /* given back: nothing to record */
+	if (after(end, s->q_max)) { /* first transmission of (some of) these bytes */
+		/* New data starts where the last new data ended. Bytes between q_max and this skb's start left in a
 		 * packet whose net_dev_queue no program saw: a kernel can skip BPF programs unseen (the PID-1 skip of
-		 * Availability.caveats()). They get a packet of their own without a queue time, so that the writes
-		 * ending in them still get their TOTAL and ACK samples; only SOCKET, QDISC and RTT need that time. */
-		bool gap = after(seq, s->q_max);
-		__u32 first = after(s->q_max, seq) ? s->q_max : seq;
-		if (s->p_tail - s->p_head + gap >= knobs.packets_in_flight) {
+		 * Availability.caveats()). This packet covers them too, from q_max, so that the writes ending in them
+		 * still get their TOTAL and ACK samples; `seen` says where its queue time starts to apply. */
+		if (after(seq, s->q_max))
+			__sync_fetch_and_add(&G.lost[NL_L_NO_QUEUE], 1); /* the unseen packet(s): at least one */
+		if (s->p_tail - s->p_head >= knobs.packets_in_flight) {
 			overflow = true;
 		} else {
-			if (gap) {
-				push_packet(s, s->q_max, seq, 0, PF_QUEUE_UNSEEN | (noq ? PF_NOQUEUE : 0));
-				unseen = true;
-			}
-			push_packet(s, first, end, now, noq ? PF_NOQUEUE : 0);
+			struct pslot *P = &s->p[s->p_tail & P_MASK];
+			P->seq = s->q_max;                          /* new data only, and the gap before it */
+			P->seen = after(seq, s->q_max) ? seq : s->q_max; /* where its queue time starts to apply */
+			P->end = end;
+			P->t_queue = now;
+			P->t_xmit = 0;
+			P->t_xlast = 0;
+			P->t_done = 0;
+			P->t_ack = 0;
+			P->flags = noq ? PF_NOQUEUE : 0;
+			s->p_tail++;
 			pushed = true;
 		}
 		s->q_max = end;
 	}
 	bpf_spin_unlock(&s->lock);
 	record_pending(&pd);
-	__u32 n = pushed + unseen;
-	if (n) {
-		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_QDISC], n);
-		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_DEVICE], n);
-		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_RTT], n);
+	if (pushed) {
+		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_QDISC], 1);
+		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_DEVICE], 1);
+		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_RTT], 1);
 	}
+	/* a state with a packet just queued is not quiet, so it is not given back: its ports are still its own */
 	if (pushed || overflow) {
-		count(lport, rport, NL_C_PACKETS, 1 + unseen);
+		count(s->lport, s->rport, NL_C_PACKETS, 1);
 		if (noq)
-			count(lport, rport, NL_C_NOQUEUE_PACKETS, 1 + unseen);
+			count(s->lport, s->rport, NL_C_NOQUEUE_PACKETS, 1);
 	}
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_PKT_RING], 1);
@@ -149,12 +136,12 @@ static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device 
 	struct pending pd = {};
 	bool first = false;
 	int more = 0, more_last = 0;
-	__u64 key = (__u64)sk;
 	bpf_spin_lock(&s->lock);
-	bool live = owns(s, key);
-	if (live)
+	if (owns(s, (__u64)sk))
 		freshen(s, epoch, nxt, &pd);
-	if (live && after(end, s->x_max)) {
+	else
+		end = s->x_max; /* given back: nothing to stamp */
+	if (after(end, s->x_max)) {
 		s->x_max = end;
 		first = true;
 		more = xmit_first_steps(s, end, now, STEPS_INLINE);
@@ -172,7 +159,7 @@ static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device 
 		more_last = xmit_round(s->key, end, now, 1);
 	if (first) {
 		__u64 skbkey = (__u64)skb;
-		struct txskb t = { .sk = key, .end = end };
+		struct txskb t = { .sk = (__u64)sk, .end = end };
 		__u32 zero = 0;
 		struct lo_xmit *lo = (dev->flags & IFF_LOOPBACK) ? bpf_map_lookup_elem(&lo_in_xmit, &zero) : 0;
 		if (lo) {

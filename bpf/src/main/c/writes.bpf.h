@@ -56,11 +56,13 @@ static __always_inline struct sock_state *create_state(struct sock *sk)
 		__u32 nxt = snd_nxt_of(sk), epoch = G.epoch;
 		__u16 lport = sk->__sk_common.skc_num, rport = bpf_ntohs(sk->__sk_common.skc_dport);
 		__u16 family = sk->__sk_common.skc_family;
+		__u64 now = bpf_ktime_get_ns();
 		bpf_spin_lock(&s->lock);
 		s->key = key;
 		s->lport = lport;
 		s->rport = rport;
 		s->family = family;
+		s->busy_ns = now; /* not quiet yet: the sweeper must not give it back before its write */
 		reset_state(s, epoch, nxt);
 		bpf_spin_unlock(&s->lock);
 		__sync_fetch_and_add(&G.counters[NL_C_SOCKETS], 1);
@@ -130,15 +132,11 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 	struct sbuf b = {};
 	struct pending pd = {};
 	bool pushed = false, overflow = false, wrote = false;
-	__u64 key = (__u64)sk;
-	__u16 lport = 0, rport = 0;
 	bpf_spin_lock(&s->lock);
-	if (owns(s, key)) {
+	bool live = owns(s, (__u64)sk);
+	if (live)
 		freshen(s, epoch, nxt, &pd);
-		lport = s->lport;
-		rport = s->rport;
-	}
-	if (owns(s, key) && s->call_msg) {
+	if (live && s->call_msg) {
 		s->call_msg = 0;
 		if (ret > 0) {
 			wrote = true;
@@ -163,13 +161,14 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_TOTAL], 1);
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_ACK], 1);
 	}
+	/* the write started less than NL_RELEASE_NS ago, so its state is not given back: the ports are its own */
 	if (wrote) {
-		count(lport, rport, NL_C_WRITES, 1);
-		count(lport, rport, NL_C_BYTES, ret);
+		count(s->lport, s->rport, NL_C_WRITES, 1);
+		count(s->lport, s->rport, NL_C_BYTES, ret);
 	}
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_WRITE_RING], 1);
-	settle(s->key, lport, rport, &b, SETTLE_ROUNDS);
+	settle(s->key, s->lport, s->rport, &b, SETTLE_ROUNDS);
 	keep_sweeping(bpf_ktime_get_ns());
 	return 0;
 }

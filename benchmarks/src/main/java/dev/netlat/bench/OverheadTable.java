@@ -71,6 +71,8 @@ final class OverheadTable {
                 return new NetlatTracer(true);
             case "netlat-noports":
                 return new NetlatTracer(false);
+            case "netlat-idle":
+                return new NetlatIdleTracer();
             case "bpftrace": {
                 Path script = opts.btScript();
                 if (!Files.isRegularFile(script)) {
@@ -90,7 +92,8 @@ final class OverheadTable {
                         List.of(attach.toString(), opts.floorDir().resolve("floor.bpf.o").toString()), "attached");
             }
             default:
-                throw new IllegalArgumentException("unknown tracer '" + t + "'; valid: aa, floor, netlat, netlat-noports, bpftrace");
+                throw new IllegalArgumentException("unknown tracer '" + t + "'; valid: aa, floor, netlat, netlat-noports, netlat-idle,"
+                        + " bpftrace");
         }
     }
 

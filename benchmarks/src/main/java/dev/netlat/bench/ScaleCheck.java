@@ -58,6 +58,7 @@ final class ScaleCheck {
             BufferedReader r = new BufferedReader(new InputStreamReader(sink.getInputStream(), StandardCharsets.UTF_8));
             int port = Integer.parseInt(r.readLine().trim());
             NetworkTrace trace = NetworkTracer.start();
+            Map<String, Long> before = mapMemlock();
             long t0 = System.nanoTime();
             ByteBuffer msg = ByteBuffer.allocate(MESSAGE_BYTES);
             String stopped = "";
@@ -78,7 +79,10 @@ final class ScaleCheck {
                 stopped = " (stopped by " + e + ")";
             }
             double open = (System.nanoTime() - t0) / 1e9;
-            Map<String, Long> memlock = mapMemlock();
+            Map<String, Long> busy = mapMemlock();
+            // a state is given back 100-200 ms after its socket's last write, when nothing is in flight
+            Thread.sleep(1000);
+            Map<String, Long> quiet = mapMemlock();
             trace.close();
             NetworkView v = trace.port(port);
             int n = clients.size();
@@ -89,8 +93,11 @@ final class ScaleCheck {
                             + " TOTAL count: %d, lostEvents: %d %s", v.writes(), v.writes() == n ? "each counted" : "expected " + n,
                     v.bytes(), (long) MESSAGE_BYTES * n, v.connectionsOpened(), v.latency(Stage.SOCKET).count(),
                     v.latency(Stage.TOTAL).count(), trace.lostEvents(), trace.lostEventsByCause()));
-            long total = memlock.values().stream().mapToLong(Long::longValue).sum();
-            lines.add(String.format(Locale.ROOT, "BPF map memory (bpftool map show, bytes_memlock): %.1f MiB total: %s", total / 1048576.0, memlock));
+            lines.add(String.format(Locale.ROOT, "BPF map memory (bpftool map show, bytes_memlock), window open: before the"
+                    + " connections %s; right after the last write %s; 1 s later, every socket quiet, %s: %.0f bytes per"
+                    + " idle traced connection", mib(before), mib(busy), mib(quiet),
+                    n == 0 ? Double.NaN : (total(quiet) - total(before)) / (double) n));
+            lines.add("  by map, 1 s later: " + quiet + "; right after the last write: " + busy);
         } finally {
             for (SocketChannel c : clients) {
                 c.close();
@@ -102,6 +109,14 @@ final class ScaleCheck {
             NetworkTracer.unload();
         }
         return lines;
+    }
+
+    private static long total(Map<String, Long> memlock) {
+        return memlock.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private static String mib(Map<String, Long> memlock) {
+        return String.format(Locale.ROOT, "%.1f MiB", total(memlock) / 1048576.0);
     }
 
     private static long fdLimit() {
