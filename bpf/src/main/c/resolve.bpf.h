@@ -227,9 +227,14 @@ static __always_inline bool quiet(struct sock_state *s)
  * flight, or its state belongs to no open window (an earlier tracing period, or none open: given up then, as freshen
  * would). The next write creates a new state. Called by the sweeper for every state.
  */
-static long release_if_quiet(void *map, __u64 *k, struct sock_state *s, void *ctx)
+static long release_if_quiet(void *map, __u64 *k, struct sock_state *elem, void *ctx)
 {
 	__u64 key = *k;
+	/* looked up again rather than locked through the callback's argument, which 6.1's verifier does not track as
+	 * a lockable map value ("bpf_spin_unlock without taking a lock") */
+	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
+	if (!s)
+		return 0;
 	__u64 now = bpf_ktime_get_ns();
 	struct pending pd = {};
 	bool release = false, live;
