@@ -223,33 +223,39 @@ static __always_inline bool quiet(struct sock_state *s)
 }
 
 /*
- * Gives the state back (deletes it from `socks`) when its socket wrote nothing for NL_RELEASE_NS and has nothing in
- * flight, or its state belongs to no open window (an earlier tracing period, or none open: given up then, as freshen
- * would). The next write creates a new state. Called by the sweeper for every state.
+ * Gives the state back (marks it dead under its lock, then deletes it from `socks`): always (`force`: its socket is
+ * gone), or when its socket wrote nothing for NL_RELEASE_NS and has nothing in flight, or the state belongs to no open
+ * window (an earlier tracing period, or none open). Pending work is given up as freshen would. The socket's next
+ * write creates a new state.
  */
+static __always_inline void give_back(struct sock_state *s, __u64 key, bool force)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct pending pd = {};
+	bool release = false;
+	bpf_spin_lock(&s->lock);
+	if (owns(s, key) && (force || (now - s->busy_ns >= NL_RELEASE_NS &&
+				       (quiet(s) || s->epoch != (__u32)G.epoch || !G.active)))) {
+		take_pending(s, &pd); /* nothing when quiet */
+		s->dead = 1;
+		release = true;
+	}
+	bpf_spin_unlock(&s->lock); /* not owned: someone else is giving it back right now */
+	if (release) {
+		record_pending(&pd);
+		bpf_map_delete_elem(&socks, &key);
+	}
+}
+
+/* The sweeper's look at one state. */
 static long release_if_quiet(void *map, __u64 *k, struct sock_state *elem, void *ctx)
 {
 	__u64 key = *k;
 	/* looked up again rather than locked through the callback's argument, which 6.1's verifier does not track as
 	 * a lockable map value ("bpf_spin_unlock without taking a lock") */
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
-	if (!s)
-		return 0;
-	__u64 now = bpf_ktime_get_ns();
-	struct pending pd = {};
-	bool release = false, live;
-	bpf_spin_lock(&s->lock);
-	live = owns(s, key);
-	if (live && now - s->busy_ns >= NL_RELEASE_NS && (quiet(s) || s->epoch != (__u32)G.epoch || !G.active)) {
-		take_pending(s, &pd); /* nothing when quiet */
-		s->dead = 1;
-		release = true;
-	}
-	bpf_spin_unlock(&s->lock);
-	if (release) {
-		record_pending(&pd);
-		bpf_map_delete_elem(&socks, &key);
-	}
+	if (s)
+		give_back(s, key, false);
 	return 0;
 }
 

@@ -324,20 +324,7 @@ static __always_inline int on_destroy_sock(struct sock *sk)
 	struct sock_state *s = sock_state_of(sk);
 	if (!s)
 		return 0;
-	struct pending pd = {};
-	__u64 key = (__u64)sk;
-	bool release = false;
-	bpf_spin_lock(&s->lock);
-	if (owns(s, key)) { /* else its timer is giving it back right now */
-		take_pending(s, &pd); /* of this period: completed; of an earlier one: counted as incomplete */
-		s->dead = 1;
-		release = true;
-	}
-	bpf_spin_unlock(&s->lock);
-	if (release) {
-		record_pending(&pd);
-		bpf_map_delete_elem(&socks, &key);
-	}
+	give_back(s, (__u64)sk, true); /* pending work of this period: completed; of an earlier one: incomplete */
 	return 0;
 }
 

@@ -134,18 +134,26 @@ static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device 
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
 	struct pending pd = {};
-	bool first = false;
+	bool first = false, live;
 	int more = 0, more_last = 0;
 	bpf_spin_lock(&s->lock);
-	if (owns(s, (__u64)sk))
+	live = owns(s, (__u64)sk);
+	if (live)
 		freshen(s, epoch, nxt, &pd);
-	else
-		end = s->x_max; /* given back: nothing to stamp */
-	if (after(end, s->x_max)) {
+	if (live && after(end, s->x_max)) {
 		s->x_max = end;
 		first = true;
 		more = xmit_first_steps(s, end, now, STEPS_INLINE);
 		more_last = !more && xmit_last_steps(s, end, now, STEPS_INLINE);
+	} else if (live && s->p_xl != s->p_x && !after(s->p[s->p_xl & P_MASK].end, end) &&
+		   before(seq, s->p[s->p_xl & P_MASK].end)) {
+		/* A retransmission that carries the last bytes of a packet whose first transmission never handed them to
+		 * the driver (tbf dropped that GSO skb's last segments; TCP counted them sent): its bytes leave now, so it
+		 * stamps that packet's last start_xmit and its device-done ends the packet. Without it, a packet with no
+		 * later first transmission before its ACK had no device-done (DEVICE_DONE_NOT_SEEN, 1-2 writes in some
+		 * rounds of ExactCountsTest). */
+		first = true;
+		more_last = xmit_last_steps(s, end, now, STEPS_INLINE);
 	}
 	bpf_spin_unlock(&s->lock);
 	record_pending(&pd);

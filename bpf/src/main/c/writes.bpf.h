@@ -103,8 +103,8 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 	bpf_spin_unlock(&s->lock);
 	if (!live) {
 		/* given back between the lookup and the lock (it was quiet for NL_RELEASE_NS): this write is neither
-		 * counted nor sampled, as when the socket table is full, and is reported lost under that cause */
-		__sync_fetch_and_add(&G.lost[NL_L_SOCKS_FULL], 1);
+		 * counted nor sampled, and is reported lost */
+		__sync_fetch_and_add(&G.lost[NL_L_STATE_RELEASED], 1);
 		return 0;
 	}
 	if (cc) {
@@ -161,7 +161,8 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_TOTAL], 1);
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_ACK], 1);
 	}
-	/* the write started less than NL_RELEASE_NS ago, so its state is not given back: the ports are its own */
+	/* a write in progress (call_msg set until the lock above) keeps its state from being given back: the ports
+	 * are its own */
 	if (wrote) {
 		count(s->lport, s->rport, NL_C_WRITES, 1);
 		count(s->lport, s->rport, NL_C_BYTES, ret);
