@@ -49,9 +49,12 @@ import org.junit.jupiter.api.Timeout;
 class ExactCountsTest {
     static final int ROUNDS = Integer.getInteger("netlat.stress.rounds", 3);
     /**
-     * 300 writes of 16 KiB at 10 mbit, ~4 s a round: the writer overflows the queue. In the kernel matrix
-     * ({@code netlat.matrix}: guests run the JVM under QEMU's TCG, 10-20x slower) the writer barely outpaces 10 mbit
-     * and tc counted no drop in 6 of 20 rounds on 6.1, so there: 100 writes at 2 mbit (~6.5 s a round).
+     * 300 writes of 16 KiB at 10 mbit, ~4 s a round: the writer overflows the queue in every round. In the kernel
+     * matrix ({@code netlat.matrix}: guests run the JVM under QEMU's TCG, 10-20x slower) it does not always: at
+     * 10 mbit tc counted no drop in 6 of 20 rounds on 6.1, at 2 mbit in 1 of 3 (a slow sender's TCP small queues keep
+     * about two packets in the qdisc). There the rounds are 100 writes at 2 mbit, drops are checked exact whenever
+     * there are any, and a round without any is no failure (TcpEventsTest's qdisc test made 3-21 drops on each kernel in
+     * the matrix runs here).
      */
     static final boolean MATRIX = TcpEventsTest.MATRIX;
     static final int WRITES = MATRIX ? 100 : 300;
@@ -120,7 +123,7 @@ class ExactCountsTest {
                             + ", by kind " + t.port(s.localPort()).retransmitsByKind() + "; qdisc drops netlat " + drops
                             + ", tc " + tc + ", ftrace " + ftrace.total() + " (" + ftrace.whilePid1()
                             + " while PID 1 ran); retransmit events while PID 1 ran " + hiddenRetransmits);
-                    exact &= netlat == kernel && kernel > 0 && tc > 0 && ftrace.total() == tc && drops == tc - unseen
+                    exact &= netlat == kernel && kernel > 0 && (tc > 0 || MATRIX) && ftrace.total() == tc && drops == tc - unseen
                             && samplesExact;
                 }
             }
