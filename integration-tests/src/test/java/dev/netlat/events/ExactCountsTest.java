@@ -51,8 +51,8 @@ class ExactCountsTest {
     /**
      * 300 writes of 16 KiB at 10 mbit, ~4 s a round: the writer overflows the queue in every round. In the kernel
      * matrix ({@code netlat.matrix}: guests run the JVM under QEMU's TCG, 10-20x slower) it does not always: at
-     * 10 mbit tc counted no drop in 6 of 20 rounds on 6.1, at 2 mbit in 1 of 3 (a slow sender's TCP small queues keep
-     * about two packets in the qdisc). There the rounds are 100 writes at 2 mbit, drops are checked exact whenever
+     * 10 mbit tc counted no drop in 6 of 20 rounds on 6.1, at 2 mbit in 1 of 3 (why the slow sender leaves the queue
+     * short is not established). There the rounds are 100 writes at 2 mbit, drops are checked exact whenever
      * there are any, and a round without any is no failure (TcpEventsTest's qdisc test made 3-21 drops on each kernel in
      * the matrix runs here).
      */
