@@ -138,9 +138,10 @@ class ExactCountsTest {
     /**
      * Local netfilter drops (every 5th packet at the host's egress, 8 MiB a round) equal the nft rule counter's growth in
      * every round, less on a kernel that hides events what ftrace saw run while PID 1 was current. One connection
-     * carries every round, each in a window of its own: a connection per round would leave the previous one's
-     * teardown in the next round, where the kernel answers a retransmitted FIN from TIME_WAIT with its control socket,
-     * which is no traced socket's (1 round in 60 here showed the rule one ahead of netlat before this was so).
+     * carries every round, each in a window of its own. With a connection per round the rule was one ahead of netlat
+     * in 2 rounds of 80 here, and in none of 120 since: the previous connection's teardown falls into the next round,
+     * and the likeliest packet is an ACK the kernel sends from TIME_WAIT through its control socket, which is no
+     * traced socket's (not traced down to the packet).
      * ftrace only tells what ran while PID 1 was current: in this setting ftrace itself missed 1 to 3 of 40-140 drops
      * in 21 of 120 rounds here (not at the window's start: a 200 ms pause there did not change it) while netlat and
      * the rule counter agreed in every round, so the rule counter, not ftrace's total, is what netlat must equal.
