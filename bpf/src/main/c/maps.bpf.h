@@ -46,6 +46,10 @@ struct {
 	__type(value, struct traced);
 } traced_socks SEC(".maps");
 
+/* A socket's local and remote port, in host order. */
+#define SOCK_LPORT(sk) ((sk)->__sk_common.skc_num)
+#define SOCK_RPORT(sk) bpf_ntohs((sk)->__sk_common.skc_dport)
+
 static __always_inline bool in_scope(void)
 {
 	return !knobs.target_tgid || (bpf_get_current_pid_tgid() >> 32) == knobs.target_tgid;
@@ -65,8 +69,8 @@ static __always_inline struct traced *trace_socket(const struct sock *sk, bool l
 	if (t)
 		return t;
 	struct traced v = {
-		.lport = sk->__sk_common.skc_num,
-		.rport = bpf_ntohs(sk->__sk_common.skc_dport),
+		.lport = SOCK_LPORT(sk),
+		.rport = SOCK_RPORT(sk),
 		.family = sk->__sk_common.skc_family,
 		.listener = listener,
 		.retrans_seen = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans),

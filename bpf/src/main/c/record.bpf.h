@@ -138,8 +138,8 @@ static __always_inline void push_event(const struct sock *sk, __u32 kind, __u32 
 	e->detail = detail;
 	e->seq = seq;
 	e->family = sk->__sk_common.skc_family;
-	e->lport = sk->__sk_common.skc_num;
-	e->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	e->lport = SOCK_LPORT(sk);
+	e->rport = SOCK_RPORT(sk);
 	if (e->family == AF_INET6) {
 		BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
 		BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);

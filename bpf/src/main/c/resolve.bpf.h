@@ -259,7 +259,7 @@ static long release_if_quiet(void *map, __u64 *k, struct sock_state *elem, void 
 	return 0;
 }
 
-/* Every NL_RELEASE_NS while a window is open or a state is left; then it stops, and the next write starts it. */
+/* Every NL_RELEASE_NS while a window is open or a state is left; then it stops, and the next new state starts it. */
 static int sweep(void *map, __u32 *key, struct sweeper *w)
 {
 	w->swept_ns = bpf_ktime_get_ns();
@@ -272,8 +272,8 @@ static int sweep(void *map, __u32 *key, struct sweeper *w)
 }
 
 /*
- * Keeps the sweeper running: started by the first write, and again by a write when it has not run for three periods
- * (its start failed, or the kernel skipped its callback).
+ * Keeps the sweeper running: started with the first state, and again by a new state when it has not run for three
+ * periods (it stopped with no state left, its start failed, or the kernel skipped its callback).
  */
 static __always_inline void keep_sweeping(__u64 now)
 {

@@ -35,16 +35,6 @@ static __always_inline __u32 retransmit_kind(const struct sock *sk)
 	return RK_OTHER;
 }
 
-/*
- * A retransmit attempt; err != 0 for a failed one. What is counted is what tcpi_total_retrans counts:
- * __tcp_retransmit_skb adds tcp_skb_pcount() to tp->total_retrans (and TcpRetransSegs) *before* it hands the skb to
- * tcp_transmit_skb, so an attempt whose transmission then fails counts there too: most often the local qdisc dropped
- * it (err = NET_XMIT_DROP = 1, e.g. a full tbf), also -ENOBUFS or a local netfilter drop (-EPERM). Attempts that give
- * up earlier (-EBUSY: still in the host queue, -EAGAIN, -ENOMEM, ...) count nowhere. Since the tracepoint fires after
- * the addition, the growth of total_retrans since the last event of the socket is exactly the segments the kernel
- * counted, whatever err says (on kernels whose tracepoint fires only for err == 0, a failed attempt is picked up by the
- * next successful one). The socket lock serializes retransmits of one socket, so `retrans_seen` needs no atomics.
- */
 /* The segments the socket's total_retrans grew by since its last look, and the look taken (the caller holds the
  * socket lock, so no atomics): 0 for nothing new, or for a baseline from before a reuse of the socket
  * (tcp_disconnect zeroes total_retrans). */
@@ -56,16 +46,24 @@ static __always_inline __u32 take_retrans_growth(const struct sock *sk, struct t
 	return segs > 0xffff ? 0 : segs;
 }
 
-/* Counts retransmitted segments under the socket's ports now, not those recorded when it came into scope:
- * connect() enters SYN_SENT before it picks the local port, so a retransmitted SYN would count under port 0 (seen:
- * port view 1 short of tcpi). */
-static __always_inline void count_retransmits(const struct sock *sk, __u32 segs, __u32 kind)
+/* Callers pass the socket's ports now, not those recorded when it came into scope: connect() enters SYN_SENT before
+ * it picks the local port, so a retransmitted SYN would count under port 0 (seen: port view 1 short of tcpi). */
+static __always_inline void count_retransmits(__u16 lport, __u16 rport, __u32 segs, __u32 kind)
 {
-	__u16 lport = sk->__sk_common.skc_num, rport = bpf_ntohs(sk->__sk_common.skc_dport);
 	count(lport, rport, NL_C_RETRANS, segs);
 	count(lport, rport, NL_C_RETRANS_KIND + kind, segs);
 }
 
+/*
+ * A retransmit attempt; err != 0 for a failed one. What is counted is what tcpi_total_retrans counts:
+ * __tcp_retransmit_skb adds tcp_skb_pcount() to tp->total_retrans (and TcpRetransSegs) *before* it hands the skb to
+ * tcp_transmit_skb, so an attempt whose transmission then fails counts there too: most often the local qdisc dropped
+ * it (err = NET_XMIT_DROP = 1, e.g. a full tbf), also -ENOBUFS or a local netfilter drop (-EPERM). Attempts that give
+ * up earlier (-EBUSY: still in the host queue, -EAGAIN, -ENOMEM, ...) count nowhere. Since the tracepoint fires after
+ * the addition, the growth of total_retrans since the last event of the socket is exactly the segments the kernel
+ * counted, whatever err says (on kernels whose tracepoint fires only for err == 0, a failed attempt is picked up by the
+ * next successful one). The socket lock serializes retransmits of one socket, so `retrans_seen` needs no atomics.
+ */
 static __always_inline int on_retransmit(const struct sock *sk, const struct sk_buff *skb, int err)
 {
 	struct traced *t = traced_of(sk);
@@ -74,7 +72,7 @@ static __always_inline int on_retransmit(const struct sock *sk, const struct sk_
 	__u32 segs = take_retrans_growth(sk, t); /* also while no window is open: a later window counts only its own */
 	if (!G.active)
 		return 0;
-	__u16 lport = sk->__sk_common.skc_num, rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	__u16 lport = SOCK_LPORT(sk), rport = SOCK_RPORT(sk);
 	if (err)
 		count(lport, rport, NL_C_RETRANS_FAILED, 1);
 	if (segs == 0)
@@ -85,7 +83,7 @@ static __always_inline int on_retransmit(const struct sock *sk, const struct sk_
 	bpf_probe_read_kernel(&seq, sizeof(seq), (char *)skb + bpf_core_field_offset(struct sk_buff, cb));
 	long payload = BPF_CORE_READ(skb, len);
 	__u32 kind = retransmit_kind(sk);
-	count_retransmits(sk, segs, kind);
+	count_retransmits(lport, rport, segs, kind);
 	if (payload > 0)
 		count(lport, rport, NL_C_RETRANS_BYTES, payload);
 	push_event(sk, NL_EV_RETRANSMIT, kind, seq);
@@ -108,7 +106,7 @@ static __always_inline void retrans_catch_up(const struct sock *sk)
 		return;
 	__u32 segs = take_retrans_growth(sk, t);
 	if (segs)
-		count_retransmits(sk, segs, retransmit_kind(sk));
+		count_retransmits(SOCK_LPORT(sk), SOCK_RPORT(sk), segs, retransmit_kind(sk));
 }
 
 /* An incoming segment of a traced socket: the ACK stage, and retransmits no event brought (where that can happen). */
@@ -296,8 +294,8 @@ static __always_inline int on_set_state(const struct sock *sk, int oldstate, int
 		return 0;
 	if (newstate == TCP_ESTABLISHED) {
 		/* the ports are final now (connect may have picked the local one) */
-		t->lport = sk->__sk_common.skc_num;
-		t->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+		t->lport = SOCK_LPORT(sk);
+		t->rport = SOCK_RPORT(sk);
 		count(t->lport, t->rport, NL_C_CONN_OPENED, 1);
 	} else {
 		ack_from_snd_una(sk);

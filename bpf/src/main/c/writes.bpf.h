@@ -33,11 +33,13 @@ static long gone_step(__u64 i, __u64 *key)
 }
 
 /*
- * The socket's state, created if it has none. A state being given back (dead) is deleted by whoever marked it, a few
- * instructions after: wait for that (bounded), then create a new one. Creating it earlier would let that delete
- * take the new state. Writes of one socket are serialized by the socket lock, so two creators never race here.
+ * The socket's state, created if it has none. A state being given back (`dead`: the caller found one marked so) is
+ * deleted by whoever marked it, a few instructions after: wait for that (bounded), then create a new one. Creating it
+ * earlier would let that delete take the new state. Writes of one socket are serialized by the socket lock, so two
+ * creators never race here. The sweeper that gives states back is kept running from here: states exist only once
+ * created.
  */
-static __always_inline struct sock_state *create_state(struct sock *sk)
+static __always_inline struct sock_state *create_state(struct sock *sk, bool dead)
 {
 	__u64 key = (__u64)sk;
 	__u32 zero = 0;
@@ -45,7 +47,8 @@ static __always_inline struct sock_state *create_state(struct sock *sk)
 	if (!tmpl)
 		return 0;
 	trace_socket(sk, false);
-	bpf_loop(4096, gone_step, &key, 0);
+	if (dead)
+		bpf_loop(4096, gone_step, &key, 0);
 	long err = bpf_map_update_elem(&socks, &key, tmpl, BPF_NOEXIST);
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
 	if (!s) {
@@ -54,7 +57,7 @@ static __always_inline struct sock_state *create_state(struct sock *sk)
 	}
 	if (err == 0) {
 		__u32 nxt = snd_nxt_of(sk), epoch = G.epoch;
-		__u16 lport = sk->__sk_common.skc_num, rport = bpf_ntohs(sk->__sk_common.skc_dport);
+		__u16 lport = SOCK_LPORT(sk), rport = SOCK_RPORT(sk);
 		__u16 family = sk->__sk_common.skc_family;
 		__u64 now = bpf_ktime_get_ns();
 		bpf_spin_lock(&s->lock);
@@ -66,6 +69,7 @@ static __always_inline struct sock_state *create_state(struct sock *sk)
 		reset_state(s, epoch, nxt);
 		bpf_spin_unlock(&s->lock);
 		__sync_fetch_and_add(&G.counters[NL_C_SOCKETS], 1);
+		keep_sweeping(now);
 	}
 	return s;
 }
@@ -84,7 +88,7 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 		return 0;
 	struct sock_state *s = sock_state_of(sk);
 	if (!s || s->dead)
-		s = create_state(sk);
+		s = create_state(sk, s != 0);
 	if (!s || s->call_msg == (__u64)msg)
 		return 0; /* not traceable, or a later loop round of the same write */
 	__u64 now = bpf_ktime_get_ns();
@@ -170,7 +174,6 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_WRITE_RING], 1);
 	settle(s->key, s->lport, s->rport, &b, SETTLE_ROUNDS);
-	keep_sweeping(bpf_ktime_get_ns());
 	return 0;
 }
 
