@@ -159,9 +159,17 @@ public final class LatencyDistribution {
         if (count == 0) {
             throw new IllegalStateException(name() + " latency has no samples");
         }
-        // nearest-rank: the smallest value with at least p% of samples at or below it
-        long rank = Math.max(1, (long) Math.ceil(p / 100.0 * count));
-        return HistogramBuckets.representative(bucketOfRank(counts, rank));
+        return HistogramBuckets.representative(bucketOfRank(counts, rank(count, p)));
+    }
+
+    /**
+     * The nearest rank of the p-th percentile among n samples: the smallest rank with at least p% of the samples at or
+     * below it. The one rank rule of percentiles and {@link QuantileTest}.
+     */
+    static long rank(long n, double percentile) {
+        double exact = percentile / 100.0 * n;
+        // a few ulps of slack: 0.999 x 7000 is 6993.000000000001 in doubles, and its rank is 6993
+        return Math.max(1, (long) Math.ceil(exact - 8 * Math.ulp(exact)));
     }
 
     /**

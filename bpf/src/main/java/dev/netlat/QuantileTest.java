@@ -47,7 +47,7 @@ public record QuantileTest(double percentile, double thresholdNanos, long baseli
         for (int i = 0; i < pooled.length; i++) {
             pooled[i] += cur[i];
         }
-        int threshold = LatencyDistribution.bucketOfRank(pooled, rank(n1 + n2, percentile));
+        int threshold = LatencyDistribution.bucketOfRank(pooled, LatencyDistribution.rank(n1 + n2, percentile));
         long a = 0;
         long b = 0;
         for (int i = threshold + 1; i < base.length; i++) {
@@ -58,16 +58,9 @@ public record QuantileTest(double percentile, double thresholdNanos, long baseli
                 upperTail(n1 + n2, a + b, n2, b));
     }
 
-    /** The nearest rank of the p-th percentile among n samples. */
-    static long rank(long n, double percentile) {
-        double exact = percentile / 100.0 * n;
-        // a few ulps of slack: 0.999 x 7000 is 6993.000000000001 in doubles, and its rank is 6993
-        return Math.max(1, (long) Math.ceil(exact - 8 * Math.ulp(exact)));
-    }
-
     /** Samples above the p-th percentile's rank among n samples, when no two share a bucket. */
     static long aboveRank(long n, double percentile) {
-        return n - rank(n, percentile);
+        return n - LatencyDistribution.rank(n, percentile);
     }
 
     /** Current samples above the threshold expected if both runs drew from one distribution. */
