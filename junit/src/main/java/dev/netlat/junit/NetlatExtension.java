@@ -62,7 +62,7 @@ public class NetlatExtension implements BeforeEachCallback, BeforeTestExecutionC
             }
         }).orElse(null);
         Function<TraceOptions, NetworkTrace> starter = starter(context, settings);
-        TraceSession session = new TraceSession(settings, starter, factor, lostPolicy, context);
+        TraceSession session = new TraceSession(settings, starter, factor, lostPolicy);
         store(context).put(SESSION, session);
         session.begin();
         if (settings.window == Window.LIFECYCLE) {

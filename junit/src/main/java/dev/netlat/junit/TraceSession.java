@@ -46,7 +46,7 @@ final class TraceSession implements ExtensionContext.Store.CloseableResource, Au
     private boolean closed;
 
     TraceSession(TraceSettings settings, Function<TraceOptions, NetworkTrace> starter, Double minSamplesFactor,
-                 LostEvents.Policy lostPolicy, ExtensionContext context) {
+                 LostEvents.Policy lostPolicy) {
         this.settings = settings;
         this.starter = starter;
         this.minSamplesFactor = minSamplesFactor;
