@@ -13,7 +13,7 @@ int main(void)
 {
 	printf("size.global=%zu\nsize.event=%zu\nsize.port_key=%zu\n", sizeof(struct nl_global),
 	       sizeof(struct nl_event), sizeof(struct nl_port_key));
-	OFF(active); OFF(epoch); OFF(txskb_inflight); OFF(ev_head); OFF(port_views); OFF(counters); OFF(lost); OFF(entered);
+	OFF(active); OFF(epoch); OFF(txskb_inflight); OFF(ev_head); OFF(port_views); OFF(time_all); OFF(counters); OFF(lost); OFF(entered);
 	OFF(completed); OFF(sum_ns); OFF(drops_by_reason); OFF(hist); OFF(events);
 	EV(ts_ns); EV(kind); EV(detail); EV(seq); EV(family); EV(lport); EV(rport); EV(saddr); EV(daddr);
 	K(NL_HISTS); K(NL_SLOTS); K(NL_SUB_BITS); K(NL_MAX_EXP); K(NL_COUNTERS); K(NL_LOST_CAUSES); K(NL_DROP_REASONS);
@@ -36,6 +36,7 @@ int main(void)
 	K(NL_C_WRITES); K(NL_C_BYTES); K(NL_C_PACKETS); K(NL_C_NOQUEUE_PACKETS); K(NL_C_RETRANS); K(NL_C_RETRANS_BYTES);
 	K(NL_C_RETRANS_FAILED); K(NL_C_DROPS); K(NL_C_RST_SENT); K(NL_C_RST_RECV); K(NL_C_CONN_OPENED);
 	K(NL_C_CONN_CLOSED); K(NL_C_LISTEN_OVERFLOW); K(NL_C_RETRANS_KIND); K(NL_C_INCOMPLETE); K(NL_C_SOCKETS); K(NL_C_NESTED);
+	K(NL_C_TIMED_WRITES); K(NL_C_TIMED_PACKETS); K(NL_TIMED_BURST); K(NL_TIMED_PER_SEC);
 	K(NL_HIST_SOCKET); K(NL_HIST_QDISC); K(NL_HIST_DEVICE); K(NL_HIST_TOTAL); K(NL_HIST_ACK); K(NL_HIST_RTT);
 	K(RK_TIMEOUT); K(RK_FAST); K(RK_TLP); K(RK_SYN); K(RK_SYN_ACK); K(RK_OTHER);
 	K(NL_EV_RETRANSMIT); K(NL_EV_DROP); K(NL_EV_RESET_SENT); K(NL_EV_RESET_RECEIVED); K(NL_EV_LISTEN_OVERFLOW);

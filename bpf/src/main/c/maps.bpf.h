@@ -127,7 +127,12 @@ struct sock_state {
 	__u16 rport;
 	__u16 family;
 	__u16 pad;
-	__u64 call_msg;    /* msghdr of the write in progress, 0 when none */
+	__u64 call_msg;    /* msghdr of the timed write in progress, 0 when none */
+	__u64 untimed_msg; /* msghdr of the untimed write in progress (counted, not followed), 0 when none */
+	__u64 timed_tat;   /* the timing budget (time_this_write): when it would be full again */
+	__u32 timing;      /* the last write started was timed: every new packet is followed */
+	__u32 t_end;       /* end of the timed writes' and followed packets' data: while not timing, packets starting
+			    * at or after it carry no timed byte and are counted, not followed */
 	__u64 call_start;
 	__u32 call_seq0;   /* write_seq when the write in progress started */
 	__u32 q_max;       /* end of the highest data queued so far: anything at or below is a retransmission */

@@ -46,6 +46,8 @@
 #define NL_C_INCOMPLETE      19 /* stage samples abandoned: socket closed or tracing restarted before they completed */
 #define NL_C_SOCKETS         20 /* socket states created (a socket gets a new one after giving its state back) */
 #define NL_C_NESTED          21 /* runs of a nested-hook program: each stands for one recursion miss of its primary */
+#define NL_C_TIMED_WRITES    22 /* writes whose stages are timed (all of them while a window asks for every write) */
+#define NL_C_TIMED_PACKETS   23 /* packets followed through their stages: those of timed writes */
 #define NL_COUNTERS          32
 
 /* Causes of lost samples or events (G.lost): C name, index, Java name, what it means. build.sh generates the
@@ -125,6 +127,14 @@ struct nl_knobs {
 	__u32 retrans_catch_up;  /* 1 where the kernel can skip a program unseen (PID-1 skip): ACKs pick up retransmits */
 };
 
+/*
+ * Which writes are timed when no window asks for all of them: each socket's first NL_TIMED_BURST writes, then
+ * at most NL_TIMED_PER_SEC a second (a token bucket: idle time refills it). Counts stay exact either way; timing
+ * costs ~4 us per write on loopback here, following only the budget's writes keeps it to a few ms a second per socket.
+ */
+#define NL_TIMED_BURST   256
+#define NL_TIMED_PER_SEC 1000
+
 /* Per-socket ring sizes (the most the knobs above may ask for); powers of two. */
 #define NL_W_SLOTS 2048
 #define NL_P_SLOTS 512
@@ -143,6 +153,7 @@ struct nl_global {
 	__u64 txskb_inflight;  /* entries in tx_skbs: lets the skb-free hooks return at once when zero */
 	__u64 ev_head;         /* events written so far; events[ev_head % NL_EVENTS] is the next slot */
 	__u64 port_views;      /* written by Java: open windows that want per-port views; 0 = skip the port table */
+	__u64 time_all;        /* written by Java: open windows that want every write timed; 0 = each socket's budget */
 	__u64 counters[NL_COUNTERS];
 	__u64 lost[NL_LOST_CAUSES];
 	/* Samples a stage has begun, and those recorded or given up (lost/abandoned), per hist id, kept per tracing

@@ -215,10 +215,10 @@ __noinline int settle(__u64 key, __u16 lport, __u16 rport, struct sbuf *b, __u32
 	return c.more;
 }
 
-/* Whether nothing of the socket is in flight: no write in progress, every write and packet resolved. */
+/* Whether nothing of the socket is in flight: no write in progress (timed or not), every write and packet resolved. */
 static __always_inline bool quiet(struct sock_state *s)
 {
-	return !s->call_msg && s->w_q == s->w_tail && s->w_d == s->w_tail && s->w_a == s->w_tail &&
+	return !s->call_msg && !s->untimed_msg && s->w_q == s->w_tail && s->w_d == s->w_tail && s->w_a == s->w_tail &&
 	       s->p_head == s->p_tail;
 }
 

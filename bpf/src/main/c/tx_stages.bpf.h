@@ -56,17 +56,24 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	__u8 fl;
 	if (tcp_header(skb, &seq, &end, &fl, &ack) <= 0)
 		return 0;
-	bool noq = no_qdisc(skb);
-	__u64 now = bpf_ktime_get_ns();
+	/* Followed when it may carry a timed write's bytes; else only counted. Read without the lock: `timing` and
+	 * `t_end` change at a write's start and end, and this socket's transmissions are serialized with its writes
+	 * by the socket lock. */
+	bool follow = s->timing || before(seq, s->t_end);
+	bool noq = follow && no_qdisc(skb);
+	__u64 now = follow ? bpf_ktime_get_ns() : 0;
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
 	struct pending pd = {};
-	bool pushed = false, overflow = false;
+	bool pushed = false, overflow = false, counted = false;
 	bpf_spin_lock(&s->lock);
 	if (owns(s, (__u64)sk))
 		freshen(s, epoch, nxt, &pd);
 	else
 		end = s->q_max; /* given back: nothing to record */
-	if (after(end, s->q_max)) { /* first transmission of (some of) these bytes */
+	if (after(end, s->q_max) && !follow) {
+		counted = true;
+		s->q_max = end;
+	} else if (after(end, s->q_max)) { /* first transmission of (some of) these bytes */
 		/* New data starts where the last new data ended. Bytes between q_max and this skb's start left in a
 		 * packet whose net_dev_queue no program saw: a kernel can skip BPF programs unseen (the PID-1 skip of
 		 * Availability.caveats()). This packet covers them too, from q_max, so that the writes ending in them
@@ -88,6 +95,8 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 			P->flags = noq ? PF_NOQUEUE : 0;
 			s->p_tail++;
 			pushed = true;
+			if (after(end, s->t_end))
+				s->t_end = end;
 		}
 		s->q_max = end;
 	}
@@ -99,8 +108,10 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_RTT], 1);
 	}
 	/* a state with a packet just queued is not quiet, so it is not given back: its ports are still its own */
-	if (pushed || overflow) {
+	if (pushed || overflow || counted)
 		count(s->lport, s->rport, NL_C_PACKETS, 1);
+	if (pushed) {
+		count(s->lport, s->rport, NL_C_TIMED_PACKETS, 1);
 		if (noq)
 			count(s->lport, s->rport, NL_C_NOQUEUE_PACKETS, 1);
 	}
@@ -131,6 +142,8 @@ static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device 
 	__u8 fl;
 	if (tcp_header(skb, &seq, &end, &fl, &ack) <= 0)
 		return 0;
+	if (!s->timing && !before(seq, s->t_end))
+		return 0; /* carries no byte of a followed packet (see on_dev_queue) */
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
 	struct pending pd = {};

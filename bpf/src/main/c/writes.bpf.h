@@ -74,6 +74,23 @@ static __always_inline struct sock_state *create_state(struct sock *sk, bool dea
 	return s;
 }
 
+/*
+ * Whether this write is timed (called under the socket's lock): all of them while a window asks for that, else the
+ * socket's budget, a token bucket kept as GCRA's one time stamp (`timed_tat`: when the bucket would be full again).
+ * A write is timed when the bucket holds at least one write's worth.
+ */
+static __always_inline bool time_this_write(struct sock_state *s, __u64 now)
+{
+	if (G.time_all)
+		return true;
+	const __u64 gap = 1000000000ULL / NL_TIMED_PER_SEC;
+	__u64 tat = s->timed_tat > now ? s->timed_tat : now;
+	if (tat - now > (NL_TIMED_BURST - 1) * gap)
+		return false;
+	s->timed_tat = tat + gap;
+	return true;
+}
+
 /* A write call starts (the first time its hook fires for this call: the tracepoint fires once per loop round). */
 static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 {
@@ -89,7 +106,7 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 	struct sock_state *s = sock_state_of(sk);
 	if (!s || s->dead)
 		s = create_state(sk, s != 0);
-	if (!s || s->call_msg == (__u64)msg)
+	if (!s || s->call_msg == (__u64)msg || s->untimed_msg == (__u64)msg)
 		return 0; /* not traceable, or a later loop round of the same write */
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk), seq0 = BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
@@ -99,10 +116,17 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 	live = owns(s, (__u64)sk);
 	if (live) {
 		freshen(s, epoch, nxt, &pd);
-		s->call_msg = (__u64)msg;
-		s->call_start = now;
-		s->call_seq0 = seq0;
 		s->busy_ns = now;
+		/* the flag packet hooks read without the lock: writes are serialized by the socket's lock, and so are
+		 * the transmissions of its data, so they see the value of the write that queued that data */
+		s->timing = time_this_write(s, now);
+		if (s->timing) {
+			s->call_msg = (__u64)msg;
+			s->call_start = now;
+			s->call_seq0 = seq0;
+		} else {
+			s->untimed_msg = (__u64)msg;
+		}
 	}
 	bpf_spin_unlock(&s->lock);
 	if (!live) {
@@ -130,7 +154,18 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 	if (!G.active)
 		return 0;
 	struct sock_state *s = sock_state_of(sk);
-	if (!s || !s->call_msg)
+	if (!s)
+		return 0;
+	if (s->untimed_msg && s->key == (__u64)sk) {
+		/* counted, not followed: no ring, no lock (a state is not given back while a write is in progress) */
+		s->untimed_msg = 0;
+		if (ret > 0) {
+			count(s->lport, s->rport, NL_C_WRITES, 1);
+			count(s->lport, s->rport, NL_C_BYTES, ret);
+		}
+		return 0;
+	}
+	if (!s->call_msg)
 		return 0;
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk), end = BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
 	struct sbuf b = {};
@@ -154,6 +189,8 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 				W->t_call = s->call_start;
 				s->w_tail++;
 				pushed = true;
+				if (after(end, s->t_end))
+					s->t_end = end;
 			}
 		}
 	}
@@ -171,6 +208,8 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 		count(s->lport, s->rport, NL_C_WRITES, 1);
 		count(s->lport, s->rport, NL_C_BYTES, ret);
 	}
+	if (pushed)
+		count(s->lport, s->rport, NL_C_TIMED_WRITES, 1);
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_WRITE_RING], 1);
 	settle(s->key, s->lport, s->rport, &b, SETTLE_ROUNDS);

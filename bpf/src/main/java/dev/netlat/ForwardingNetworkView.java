@@ -41,6 +41,16 @@ public abstract class ForwardingNetworkView implements NetworkView {
     }
 
     @Override
+    public long timedWrites() {
+        return delegate(null).timedWrites();
+    }
+
+    @Override
+    public long timedPackets() {
+        return delegate(null).timedPackets();
+    }
+
+    @Override
     public long retransmits() {
         return delegate(null).retransmits();
     }

@@ -27,6 +27,16 @@ public interface NetworkView {
     /** Packets (skbs, before any software segmentation) carrying first-transmitted data. */
     long packets();
 
+    /**
+     * Writes whose stages were timed: each has a SOCKET, TOTAL and ACK sample, or is counted lost by cause. All of
+     * {@link #writes()} when the window timed every write ({@link TraceOptions#timeEveryWrite(boolean)}), else those
+     * within each socket's timing budget.
+     */
+    long timedWrites();
+
+    /** Packets followed through their stages (those carrying timed writes' bytes): each has a QDISC, DEVICE and RTT sample, or is counted lost by cause. */
+    long timedPackets();
+
     /** Successful retransmitted segments (GSO segments summed; failed attempts not counted). */
     long retransmits();
 

@@ -27,6 +27,9 @@ final class Counter {
     static final int SOCKETS = L.get("const.NL_C_SOCKETS");
     /** Runs of nested-hook programs, each making up for one recursion miss of its primary. */
     static final int NESTED = L.get("const.NL_C_NESTED");
+    /** Writes and packets followed through their stages (all, or each socket's timing budget). */
+    static final int TIMED_WRITES = L.get("const.NL_C_TIMED_WRITES");
+    static final int TIMED_PACKETS = L.get("const.NL_C_TIMED_PACKETS");
 
     static final int HIST_RTT = L.get("const.NL_HIST_RTT");
     /** Every histogram id: the stages in {@link dev.netlat.Stage} order, then RTT. */

@@ -33,6 +33,7 @@ public final class Engine {
     private final boolean[] histAvailable;
     private int activeWindows;
     private int portViewWindows;
+    private int timeEveryWriteWindows;
     private long epoch;
 
     /** The engine of this JVM, loading it on first use. Throws {@link NetlatUnavailableException} with the reason. */
@@ -139,11 +140,15 @@ public final class Engine {
                 portViewWindows++;
                 global.setLong(layout.offset("port_views"), portViewWindows);
             }
+            if (options.timeEveryWrite()) {
+                timeEveryWriteWindows++;
+                global.setLong(layout.offset("time_all"), timeEveryWriteWindows);
+            }
         }
         return new TraceWindow(this, options, snapshot(options.portViews()), epoch);
     }
 
-    synchronized void endWindow(boolean portViews) {
+    synchronized void endWindow(TraceOptions options) {
         if (loader.isClosed()) {
             return;
         }
@@ -152,9 +157,13 @@ public final class Engine {
         if (activeWindows <= 0) {
             scheduleIdleDetach();
         }
-        if (portViews) {
+        if (options.portViews()) {
             portViewWindows--;
             global.setLong(layout.offset("port_views"), Math.max(portViewWindows, 0));
+        }
+        if (options.timeEveryWrite()) {
+            timeEveryWriteWindows--;
+            global.setLong(layout.offset("time_all"), Math.max(timeEveryWriteWindows, 0));
         }
     }
 

@@ -339,6 +339,7 @@ final class ProgramLoader {
         if (global != null) {
             global.setLong(layout.offset("active"), 0);
             global.setLong(layout.offset("port_views"), 0);
+            global.setLong(layout.offset("time_all"), 0);
         }
         for (Pointer l : links.values()) {
             bpf.bpf_link__destroy(l);

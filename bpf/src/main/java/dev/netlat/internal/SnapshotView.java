@@ -42,7 +42,8 @@ class SnapshotView implements NetworkView {
             long bypass = counter(Counter.NOQUEUE_PACKETS);
             if (bypass > 0) {
                 return LatencyDistribution.notApplicable(Metric.QDISC, "all " + bypass
-                        + " packets went to devices without a qdisc (noqueue, e.g. lo): there is no qdisc stage to measure");
+                        + " packets followed went to devices without a qdisc (noqueue, e.g. lo): there is no qdisc stage"
+                        + " to measure");
             }
         }
         return d;
@@ -99,6 +100,16 @@ class SnapshotView implements NetworkView {
     @Override
     public long packets() {
         return counter(Counter.PACKETS);
+    }
+
+    @Override
+    public long timedWrites() {
+        return counter(Counter.TIMED_WRITES);
+    }
+
+    @Override
+    public long timedPackets() {
+        return counter(Counter.TIMED_PACKETS);
     }
 
     @Override

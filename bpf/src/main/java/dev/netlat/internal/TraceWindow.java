@@ -230,7 +230,7 @@ final class TraceWindow extends ForwardingNetworkView implements NetworkTrace {
             frozen = view(options.portViews(), Counter.ALL_HISTS);
         } finally {
             closed = true;
-            engine.endWindow(options.portViews());
+            engine.endWindow(options);
         }
     }
 
@@ -242,7 +242,8 @@ final class TraceWindow extends ForwardingNetworkView implements NetworkTrace {
         for (Stage s : Stage.values()) {
             sb.append(v.latency(s).summary()).append("; ");
         }
-        return sb.append("writes=").append(v.writes()).append(", bytes=").append(v.bytes())
+        return sb.append("writes=").append(v.writes()).append(" (timed ").append(v.timedWrites()).append(")")
+                .append(", bytes=").append(v.bytes())
                 .append(", retransmits=").append(v.retransmits()).append(", drops=").append(v.drops())
                 .append(" (not waiting for samples in flight)}").toString();
     }

@@ -49,7 +49,7 @@ class ConcurrentWindowsTest {
                             }
                         }, pool);
                         together.await(10, TimeUnit.SECONDS);
-                        try (NetworkTrace trace = NetworkTracer.start();
+                        try (NetworkTrace trace = NetworkTracer.start(dev.netlat.TraceOptions.defaults().timeEveryWrite(true));
                              Socket c = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
                             for (int i = 0; i < writes; i++) {
                                 c.getOutputStream().write(new byte[2048]);

@@ -45,7 +45,7 @@ class LoopbackCaptureTest {
                 client.connect(new InetSocketAddress(InetAddress.getByName(address), server.getLocalPort()), 5000);
                 OutputStream out = client.getOutputStream();
                 byte[] chunk = new byte[SIZE];
-                try (NetworkTrace t = NetworkTracer.start()) {
+                try (NetworkTrace t = NetworkTracer.start(dev.netlat.TraceOptions.defaults().timeEveryWrite(true))) {
                     trace = t;
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                     for (int i = 0; i < WRITES && System.nanoTime() < deadline; i++) {

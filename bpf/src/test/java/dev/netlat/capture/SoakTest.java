@@ -64,7 +64,7 @@ class SoakTest {
             while (System.nanoTime() < end && windows < 100_000) {
                 int streamWrites = 50 + windows % 150;
                 int echoes = 20 + windows % 30;
-                try (NetworkTrace trace = NetworkTracer.start()) {
+                try (NetworkTrace trace = NetworkTracer.start(dev.netlat.TraceOptions.defaults().timeEveryWrite(true))) {
                     try (Socket stream = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
                          Socket echo = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
                         echo.setTcpNoDelay(true);

@@ -30,7 +30,7 @@ public final class AckLagProbe {
             long m0 = System.nanoTime(), rt = LibC.realtimeNanos(scratch), m1 = System.nanoTime();
             long off = rt - (m0 + m1) / 2;
             Random random = new Random(20261122);
-            NetworkTrace t = traced ? NetworkTracer.start() : null;
+            NetworkTrace t = traced ? NetworkTracer.start(dev.netlat.TraceOptions.defaults().timeEveryWrite(true)) : null;
             long sent = 0;
             for (int i = 0; i < 3000; i++) {
                 sent += s.send(new byte[1024 + random.nextInt(3073)], true);

@@ -105,7 +105,7 @@ class GroundTruthTest {
         long sent = 0;
         NetworkTrace trace;
         long start = System.nanoTime();
-        try (NetworkTrace t = NetworkTracer.start()) {
+        try (NetworkTrace t = NetworkTracer.start(dev.netlat.TraceOptions.defaults().timeEveryWrite(true))) {
             trace = t;
             for (int i = 0; i < WRITES && System.nanoTime() - start < BOUND.toNanos(); i++) {
                 long begin = System.nanoTime();

@@ -155,7 +155,7 @@ class KernelMatrixTest {
                 long written = 0;
                 int writes = 0;
                 NetworkTrace trace;
-                try (NetworkTrace t = NetworkTracer.start(TraceOptions.defaults().readTimeout(READ_TIMEOUT))) {
+                try (NetworkTrace t = NetworkTracer.start(TraceOptions.defaults().readTimeout(READ_TIMEOUT).timeEveryWrite(true))) {
                     trace = t;
                     for (; writes < WRITES && System.nanoTime() < deadline; writes++) {
                         out.write(chunk); // one write call: a blocking socket takes all 1 KiB at once

@@ -131,7 +131,7 @@ class ShapedLinkQdiscTest {
             long sent = 0;
             NetworkTrace trace;
             long readMillis = -1;
-            try (NetworkTrace t = NetworkTracer.start()) {
+            try (NetworkTrace t = NetworkTracer.start(dev.netlat.TraceOptions.defaults().timeEveryWrite(true))) {
                 trace = t;
                 sampler.start();
                 while (sent < PAYLOAD && System.nanoTime() - start < BOUND.toNanos()) {

@@ -79,7 +79,7 @@ class ExactCountsTest {
                      Pid1Events retransmits = Pid1Events.start("tcp/tcp_retransmit_skb", "tcp_retransmit_skb:");
                      Pid1Events queued = Pid1Events.start("net/net_dev_queue", "dev=" + lab.hostInterface() + " ");
                      Pid1Events consumed = Pid1Events.start("skb/consume_skb", "consume_skb:");
-                     NetworkTrace t = NetworkTracer.start();
+                     NetworkTrace t = NetworkTracer.start(dev.netlat.TraceOptions.defaults().timeEveryWrite(true));
                      TimestampingSocket s = TimestampingSocket.connect(sink.socketAddress())) {
                     s.setTcpNoDelay(true);
                     s.setDrainOnSend(false);
@@ -159,7 +159,7 @@ class ExactCountsTest {
             for (int i = 0; i < ROUNDS; i++) {
                 long before = lab.nftDropCounter().packets();
                 try (Pid1Events ftrace = Pid1Events.start("skb/kfree_skb", "reason: NETFILTER_DROP");
-                     NetworkTrace t = NetworkTracer.start()) {
+                     NetworkTrace t = NetworkTracer.start(dev.netlat.TraceOptions.defaults().timeEveryWrite(true))) {
                     TcpEventsTest.push(s, sink, 8L << 20);
                     awaitAllAcked(s);
                     ftrace.stop();

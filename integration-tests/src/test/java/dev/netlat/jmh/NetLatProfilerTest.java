@@ -41,14 +41,23 @@ class NetLatProfilerTest {
         assertThat(s.stages()).containsExactly(Stage.values());
         assertThat(s.percentiles()).containsExactly(50.0, 99.0, 99.9);
         assertThat(s.port()).isNull();
+        assertThat(s.timeEveryWrite()).isFalse();
     }
 
     @Test
     void parsesAllOptionsSemicolonSeparated() throws Exception {
-        NetLatProfiler.Settings s = parse("stages=SOCKET,QDISC;percentiles=50,99,99.9;port=8080");
+        NetLatProfiler.Settings s = parse("stages=SOCKET,QDISC;percentiles=50,99,99.9;port=8080;timeEveryWrite=true");
         assertThat(s.stages()).containsExactly(Stage.SOCKET, Stage.QDISC);
         assertThat(s.percentiles()).containsExactly(50.0, 99.0, 99.9);
         assertThat(s.port()).isEqualTo(8080);
+        assertThat(s.timeEveryWrite()).isTrue();
+    }
+
+    @Test
+    void timeEveryWriteTakesOnlyTrueOrFalse() {
+        assertThatThrownBy(() -> parse("timeEveryWrite=yes"))
+                .isInstanceOf(ProfilerException.class)
+                .hasMessageContaining("timeEveryWrite must be true or false, was 'yes'");
     }
 
     @Test
@@ -171,7 +180,7 @@ class NetLatProfilerTest {
         assertThat(by).containsOnlyKeys("netlat.socket.p0.5", "netlat.socket.p0.99", "netlat.qdisc.p0.5",
                 "netlat.qdisc.p0.99", "netlat.device.p0.5", "netlat.device.p0.99", "netlat.total.p0.5",
                 "netlat.total.p0.99", "netlat.ack.p0.5", "netlat.ack.p0.99", "netlat.writes", "netlat.writes.norm",
-                "netlat.retransmits", "netlat.retransmits.norm", "netlat.drops", "netlat.lost");
+                "netlat.writes.timed", "netlat.retransmits", "netlat.retransmits.norm", "netlat.drops", "netlat.lost");
         assertThat(by.get("netlat.socket.p0.5").getScoreUnit()).isEqualTo("us");
         assertThat(by.get("netlat.socket.p0.5")).isInstanceOf(HistogramPercentileResult.class);
         assertThat(by.get("netlat.socket.p0.5").getSampleCount()).isEqualTo(4);
@@ -185,6 +194,7 @@ class NetLatProfilerTest {
         assertThat(by.get("netlat.writes").getScore()).isEqualTo(400.0);
         assertThat(by.get("netlat.writes.norm").getScore()).isEqualTo(2.0);
         assertThat(by.get("netlat.writes.norm").getScoreUnit()).isEqualTo("#/op");
+        assertThat(by.get("netlat.writes.timed").getScore()).isEqualTo(400.0);
         assertThat(by.get("netlat.retransmits").getScore()).isEqualTo(3.0);
         assertThat(by.get("netlat.retransmits").getScoreUnit()).isEqualTo("#");
         assertThat(by.get("netlat.retransmits.norm").getScore()).isEqualTo(0.015);
@@ -252,6 +262,14 @@ class NetLatProfilerTest {
         }
 
         public long packets() {
+            return writes;
+        }
+
+        public long timedWrites() {
+            return writes;
+        }
+
+        public long timedPackets() {
             return writes;
         }
 

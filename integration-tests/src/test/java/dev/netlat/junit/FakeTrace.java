@@ -24,6 +24,9 @@ public class FakeTrace implements NetworkTrace {
     public long writes;
     public long bytes;
     public long packets;
+    /** -1: the same as writes / packets (every write timed) */
+    public long timedWrites = -1;
+    public long timedPackets = -1;
     public long retransmittedBytes;
     public long resetsSent;
     public long resetsReceived;
@@ -152,6 +155,16 @@ public class FakeTrace implements NetworkTrace {
     @Override
     public long packets() {
         return packets;
+    }
+
+    @Override
+    public long timedWrites() {
+        return timedWrites < 0 ? writes : timedWrites;
+    }
+
+    @Override
+    public long timedPackets() {
+        return timedPackets < 0 ? packets : timedPackets;
     }
 
     @Override

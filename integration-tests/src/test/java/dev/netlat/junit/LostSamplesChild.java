@@ -75,7 +75,7 @@ public final class LostSamplesChild {
     }
 
     @TestKitScenario
-    @TraceNetwork
+    @TraceNetwork(timeEveryWrite = true)
     public static class Scenario {
         @Test
         @LatencyBudget(stage = Stage.SOCKET, percentile = 99, below = "1s")

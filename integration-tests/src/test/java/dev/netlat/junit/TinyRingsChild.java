@@ -32,7 +32,7 @@ public final class TinyRingsChild {
                 }
             });
             Instant started = Instant.now();
-            try (NetworkTrace trace = NetworkTracer.start();
+            try (NetworkTrace trace = NetworkTracer.start(dev.netlat.TraceOptions.defaults().timeEveryWrite(true));
                  Socket c = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
                 OutputStream out = c.getOutputStream();
                 for (int i = 0; i < 500; i++) {

@@ -61,13 +61,13 @@ public final class NetLatProfiler implements InternalProfiler {
     static final List<Stage> DEFAULT_STAGES = List.of(Stage.values());
     static final List<Double> DEFAULT_PERCENTILES = List.of(50.0, 99.0, 99.9);
 
-    private static final List<String> OPTIONS = List.of("stages", "percentiles", "port", "help");
+    private static final List<String> OPTIONS = List.of("stages", "percentiles", "port", "timeEveryWrite", "help");
 
     private final Settings settings;
     private NetworkTrace trace;
 
     /** Parsed options. */
-    record Settings(List<Stage> stages, List<Double> percentiles, Integer port) {
+    record Settings(List<Stage> stages, List<Double> percentiles, Integer port, boolean timeEveryWrite) {
     }
 
     /**
@@ -77,7 +77,7 @@ public final class NetLatProfiler implements InternalProfiler {
      * uses with {@link #NetLatProfiler(String)}, which checks availability.
      */
     public NetLatProfiler() {
-        this.settings = new Settings(DEFAULT_STAGES, DEFAULT_PERCENTILES, null);
+        this.settings = new Settings(DEFAULT_STAGES, DEFAULT_PERCENTILES, null, false);
     }
 
     /** For JMH: {@code initLine} is what followed the profiler name and ':' on the command line (may be empty). */
@@ -118,6 +118,10 @@ public final class NetLatProfiler implements InternalProfiler {
         OptionSpec<String> optPort = parser.accepts("port",
                         "Only sockets whose local or remote port is this one (1..65535). Default: all sockets of the JVM.")
                 .withRequiredArg().ofType(String.class).describedAs("port");
+        OptionSpec<String> optEvery = parser.accepts("timeEveryWrite",
+                        "true: time every write; false (default): each socket times its first 256 writes, then up to"
+                                + " 1000 a second. Counts are exact either way.")
+                .withRequiredArg().ofType(String.class).describedAs("bool");
 
         String line = initLine == null ? "" : initLine;
         // jopt-simple reads an unknown "-colour=blue" as the short-option cluster "-c...", and says "c is not a
@@ -134,10 +138,18 @@ public final class NetLatProfiler implements InternalProfiler {
             List<Stage> stages = parseStages(set.valuesOf(optStages));
             List<Double> percentiles = parsePercentiles(set.valuesOf(optPercentiles));
             Integer port = set.has(optPort) ? parsePort(set.valueOf(optPort)) : null;
-            return new Settings(stages, percentiles, port);
+            boolean every = set.has(optEvery) && parseBoolean("timeEveryWrite", set.valueOf(optEvery));
+            return new Settings(stages, percentiles, port, every);
         } catch (OptionException e) {
             throw new ProfilerException(e.getMessage());
         }
+    }
+
+    private static boolean parseBoolean(String option, String v) throws ProfilerException {
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(v);
+        }
+        throw new ProfilerException("netlat: " + option + " must be true or false, was '" + v + "'");
     }
 
     private static String[] stageNames() {
@@ -228,7 +240,8 @@ public final class NetLatProfiler implements InternalProfiler {
             trace.close();
         }
         // without port= the per-port table is not needed: skipping it is about a third of the per-packet cost
-        trace = NetworkTracer.start(TraceOptions.defaults().portViews(settings.port() != null));
+        trace = NetworkTracer.start(TraceOptions.defaults().portViews(settings.port() != null)
+                .timeEveryWrite(settings.timeEveryWrite()));
     }
 
     @Override
@@ -257,6 +270,8 @@ public final class NetLatProfiler implements InternalProfiler {
         long retransmits = view.retransmits();
         out.add(new ScalarResult(PREFIX + "writes", writes, "#", AggregationPolicy.SUM));
         out.add(new ScalarResult(PREFIX + "writes.norm", perOp(writes, ops), "#/op", AggregationPolicy.AVG));
+        // the per-write percentiles are of these writes (TraceOptions.timeEveryWrite)
+        out.add(new ScalarResult(PREFIX + "writes.timed", view.timedWrites(), "#", AggregationPolicy.SUM));
         out.add(new ScalarResult(PREFIX + "retransmits", retransmits, "#", AggregationPolicy.SUM));
         out.add(new ScalarResult(PREFIX + "retransmits.norm", perOp(retransmits, ops), "#/op", AggregationPolicy.AVG));
         out.add(new ScalarResult(PREFIX + "drops", view.drops(), "#", AggregationPolicy.SUM));

@@ -74,6 +74,16 @@ final class PortsView implements NetworkView {
     }
 
     @Override
+    public long timedWrites() {
+        return sum(NetworkView::timedWrites);
+    }
+
+    @Override
+    public long timedPackets() {
+        return sum(NetworkView::timedPackets);
+    }
+
+    @Override
     public long retransmits() {
         return sum(NetworkView::retransmits);
     }

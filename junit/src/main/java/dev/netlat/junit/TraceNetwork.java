@@ -49,4 +49,11 @@ public @interface TraceNetwork {
      * all TCP sockets of the JVM. A connection between two listed ports is counted once per listed port.
      */
     int[] ports() default {};
+
+    /**
+     * Time every write (default false: each socket times its first 256 writes, then up to 1000 a second; see
+     * {@link dev.netlat.TraceOptions#timeEveryWrite(boolean)}). Counts are exact either way; a test that writes
+     * thousands of times fast and needs a sample of each, or a p99.99 of them, sets this.
+     */
+    boolean timeEveryWrite() default false;
 }

@@ -76,7 +76,7 @@ final class TraceSession implements ExtensionContext.Store.CloseableResource, Au
             return;
         }
         startedAt = Instant.now();
-        NetworkTrace t = starter.apply(TraceOptions.defaults());
+        NetworkTrace t = starter.apply(TraceOptions.defaults().timeEveryWrite(settings.timeEveryWrite));
         trace = new ScopedTrace(t, settings.ports);
     }
 

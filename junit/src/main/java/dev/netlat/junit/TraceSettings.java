@@ -30,12 +30,14 @@ final class TraceSettings {
     final Window window;
     final int[] ports;
     final List<Budget> budgets;
+    final boolean timeEveryWrite;
 
-    private TraceSettings(String testName, Window window, int[] ports, List<Budget> budgets) {
+    private TraceSettings(String testName, Window window, int[] ports, List<Budget> budgets, boolean timeEveryWrite) {
         this.testName = testName;
         this.window = window;
         this.ports = ports;
         this.budgets = budgets;
+        this.timeEveryWrite = timeEveryWrite;
     }
 
     List<Integer> portList() {
@@ -115,6 +117,7 @@ final class TraceSettings {
             }
             budgets.add(new Budget(b.stage(), p, b.below(), limit, b.allowLostSamples()));
         }
-        return new TraceSettings(name, window, ports, List.copyOf(budgets));
+        return new TraceSettings(name, window, ports, List.copyOf(budgets),
+                tn.map(TraceNetwork::timeEveryWrite).orElse(false));
     }
 }

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.netlat.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.netlat.LatencyDistribution;
+import dev.netlat.LostCause;
+import dev.netlat.NetworkTrace;
+import dev.netlat.NetworkTracer;
+import dev.netlat.Stage;
+import dev.netlat.TraceOptions;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A socket writing faster than its timing budget: every write, byte and packet is still counted, only the budget's
+ * writes are timed (the first {@link TraceOptions#TIMED_BURST}, then {@link TraceOptions#TIMED_PER_SECOND} a second),
+ * and each timed write and followed packet has its samples. The bytes are checked against what the peer read.
+ */
+@Tag("kernel-matrix")
+class TimingBudgetTest {
+    static final int WRITES = 5000;
+    static final int SIZE = 1024;
+
+    @BeforeAll
+    static void kernel() {
+        KernelRequired.assumeTracingAvailable();
+    }
+
+    @Test
+    void countsEveryWriteAndTimesTheBudget() throws Exception {
+        Result r = writeFast(TraceOptions.defaults());
+        long budget = TraceOptions.TIMED_BURST + (long) Math.ceil(TraceOptions.TIMED_PER_SECOND * r.seconds) + 1;
+        System.out.printf("%d writes in %.3f s: timed %d (budget at most %d), packets %d, followed %d, lost %s%n",
+                WRITES, r.seconds, r.trace.timedWrites(), budget, r.trace.packets(), r.trace.timedPackets(),
+                r.trace.lostEventsByCause());
+        SoftAssertions soft = new SoftAssertions();
+        soft.assertThat(r.trace.writes()).as("writes()").isEqualTo(WRITES);
+        soft.assertThat(r.trace.bytes()).as("bytes() against the bytes the peer read").isEqualTo(r.peerBytes);
+        soft.assertThat(r.trace.timedWrites()).as("timed writes: the burst, then the rate, over %.3f s", r.seconds)
+                .isBetween((long) TraceOptions.TIMED_BURST, Math.min(budget, WRITES));
+        soft.assertThat(r.trace.timedPackets()).as("followed packets").isPositive()
+                .isLessThanOrEqualTo(r.trace.packets());
+        assertSamplesMatch(soft, r.trace);
+        soft.assertAll();
+        // the point of the budget: at this rate most writes are counted, not timed (holds unless the writes took
+        // longer than 4.7 s, which the printed line would show)
+        assertThat(r.trace.timedWrites()).as("timed writes of %d written in %.3f s", WRITES, r.seconds)
+                .isLessThan(WRITES);
+    }
+
+    @Test
+    void timesEveryWriteWhenAsked() throws Exception {
+        Result r = writeFast(TraceOptions.defaults().timeEveryWrite(true));
+        SoftAssertions soft = new SoftAssertions();
+        soft.assertThat(r.trace.writes()).as("writes()").isEqualTo(WRITES);
+        soft.assertThat(r.trace.bytes()).as("bytes() against the bytes the peer read").isEqualTo(r.peerBytes);
+        soft.assertThat(r.trace.timedWrites()).as("timed writes").isEqualTo(WRITES);
+        soft.assertThat(r.trace.timedPackets()).as("followed packets").isEqualTo(r.trace.packets());
+        assertSamplesMatch(soft, r.trace);
+        soft.assertAll();
+    }
+
+    /** Each timed write has one sample per per-write stage, each followed packet one per per-packet stage, or a named loss. */
+    private static void assertSamplesMatch(SoftAssertions soft, NetworkTrace t) {
+        Map<LostCause, Long> lost = t.lostEventsByCause();
+        long lostSamples = lost.values().stream().mapToLong(Long::longValue).sum();
+        for (Stage s : Stage.values()) {
+            LatencyDistribution d = t.latency(s);
+            if (!d.isAvailable()) {
+                continue; // QDISC on lo: not applicable
+            }
+            long expected = s.unit() == Stage.Unit.WRITE ? t.timedWrites() : t.timedPackets();
+            soft.assertThat(d.count()).as("%s samples (lost: %s)", s, lost)
+                    .isBetween(expected - lostSamples, expected);
+        }
+        soft.assertThat(t.rtt().count()).as("RTT samples").isBetween(t.timedPackets() - lostSamples, t.timedPackets());
+        soft.assertThat(lost).as("nothing lost").isEmpty();
+    }
+
+    private record Result(NetworkTrace trace, double seconds, long peerBytes) {
+    }
+
+    private static Result writeFast(TraceOptions options) throws Exception {
+        try (ServerSocket server = new ServerSocket()) {
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            CompletableFuture<Long> received = CompletableFuture.supplyAsync(() -> LoopbackCaptureTest.drain(server));
+            NetworkTrace trace;
+            long t0;
+            long t1;
+            try (Socket client = new Socket()) {
+                client.setTcpNoDelay(true);
+                client.connect(server.getLocalSocketAddress(), 5000);
+                OutputStream out = client.getOutputStream();
+                byte[] chunk = new byte[SIZE];
+                try (NetworkTrace t = NetworkTracer.start(options)) {
+                    trace = t;
+                    t0 = System.nanoTime();
+                    long deadline = t0 + TimeUnit.SECONDS.toNanos(20);
+                    for (int i = 0; i < WRITES && System.nanoTime() < deadline; i++) {
+                        out.write(chunk);
+                    }
+                    t1 = System.nanoTime();
+                    t.latency(Stage.ACK); // waits for the timed writes' ACKs before the window closes
+                }
+            }
+            long peer = received.get(20, TimeUnit.SECONDS);
+            return new Result(trace, (t1 - t0) / 1e9, peer);
+        }
+    }
+}
