@@ -23,9 +23,7 @@
 	X(write_end,         nl_send_length,         tp_btf, sock_send_length,      3, "6.12 6.18") \
 	X(write_end,         nl_send_length_fexit,   fexit,  tcp_sendmsg_locked,    3, "6.1")      \
 	X(dev_queue,         nl_dev_queue,           tp_btf, net_dev_queue,         1, "6.1 6.12 6.18") \
-	X(dev_queue_nested,   nl_dev_queue_nested,   tp_btf, net_dev_queue,      1, "6.1 6.12 6.18") \
 	X(start_xmit,        nl_start_xmit,          tp_btf, net_dev_start_xmit,    2, "6.1 6.12 6.18") \
-	X(start_xmit_nested,  nl_start_xmit_nested,  tp_btf, net_dev_start_xmit, 2, "6.1 6.12 6.18") \
 	X(netif_rx,          nl_netif_rx,            tp_btf, netif_rx,              1, "6.1 6.12 6.18") \
 	X(netif_rx_nested,    nl_netif_rx_nested,    tp_btf, netif_rx,           1, "6.1 6.12 6.18") \
 	X(consume_skb,       nl_consume_skb,         tp_btf, consume_skb,           1, "6.1 6.12 6.18") \

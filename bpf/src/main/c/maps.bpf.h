@@ -120,16 +120,15 @@ struct sock_state {
 	__u32 pad0;
 	struct bpf_timer settle_later; /* finishes, outside the ACK's processing, what an ACK's hook left to resolve */
 	__u64 key;         /* the struct sock * this state belongs to, as a number; set under the lock at creation */
-	__u64 busy_ns;     /* when the socket's last write started */
+	__u64 busy_ns;     /* when the socket's last write started, or its last packet only counted was queued */
 	__u32 dead;        /* given back: being deleted from `socks`; nothing may be recorded in it any more */
 	__u32 epoch;
 	__u16 lport;
 	__u16 rport;
 	__u16 family;
 	__u16 pad;
-	__u64 call_msg;    /* msghdr of the timed write in progress, 0 when none */
-	__u64 untimed_msg; /* msghdr of the untimed write in progress (counted, not followed), 0 when none */
-	__u64 timed_tat;   /* the timing budget (time_this_write): when it would be full again */
+	__u64 call_msg;    /* msghdr of the timed write in progress, 0 when none (a write not timed leaves no trace here) */
+	__u64 timed_tat;   /* the timing budget (budget_left): when it would be full again */
 	__u32 timing;      /* the last write started was timed: every new packet is followed */
 	__u32 t_end;       /* end of the timed writes' and followed packets' data: while not timing, packets starting
 			    * at or after it carry no timed byte and are counted, not followed */
@@ -244,8 +243,6 @@ struct {
  * already running on a CPU is skipped by the kernel when its tracepoint fires again there, e.g. from a softirq that
  * interrupted it; the hook's nested program then runs instead).
  */
-#define NEST_DEV_QUEUE   0
-#define NEST_START_XMIT  1
 #define NEST_NETIF_RX    2
 #define NEST_CONSUME_SKB 3
 #define NEST_TCP_PROBE   4

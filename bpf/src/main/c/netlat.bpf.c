@@ -10,8 +10,9 @@
 #include "tx_stages.bpf.h"
 #include "tcp_events.bpf.h"
 
-/* Each per-packet hook has two programs that differ only in PRIMARY/NESTED (maps.bpf.h): the kernel skips a program
- * that is already running on this CPU, not its twin, so the second one must be a program of its own. */
+/* A per-packet hook that can interrupt itself has two programs that differ only in PRIMARY/NESTED (maps.bpf.h): the
+ * kernel skips a program that is already running on this CPU, not its twin, so the second one must be a program of
+ * its own. */
 
 /* ---- write start: tracepoint on 6.18; 6.1 and 6.12 have no tcp:tcp_sendmsg_locked ---- */
 
@@ -48,36 +49,28 @@ int BPF_PROG(nl_send_length_fexit, struct sock *sk, struct msghdr *msg, size_t s
 /*
  * The kernel skips a program that is already running on this CPU when its tracepoint fires again there
  * (recursion_misses): a softirq that interrupts nl_tcp_probe in process context (release_sock's backlog) runs
- * tcp_rcv_established for the next segment, a softirq transmit interrupts nl_dev_queue, a drop interrupts
- * nl_kfree_skb. Each per-packet hook therefore has a second program on the same attach point, attached after the
- * first: PRIMARY marks the first running on this CPU, NESTED runs the handler only while it is (the one case the
+ * tcp_rcv_established for the next segment, a drop interrupts nl_kfree_skb. Each per-packet hook that can be
+ * interrupted that way therefore has a second program on the same attach point, attached after the first: PRIMARY marks the first running on this CPU, NESTED runs the handler only while it is (the one case the
  * kernel skipped it) and counts that run, so the loader reports as lost only the misses no nested run made up for.
  */
 
 /* ---- packet path: the same tracepoints on 6.1, 6.12 and 6.18 ---- */
 
+/* net_dev_queue and net_dev_start_xmit fire with bottom halves off (__dev_queue_xmit's rcu_read_lock_bh(), or the
+ * NET_TX softirq), and hard interrupts do not transmit through them (netpoll calls the driver directly): their
+ * programs cannot be interrupted by another run of the same hook, so they need no nested twin, whose run on every
+ * packet cost as much as an empty program's. A miss would still be reported (KERNEL_SKIPPED_RUNS). */
+
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(nl_dev_queue, struct sk_buff *skb)
 {
-	return PRIMARY(NEST_DEV_QUEUE, on_dev_queue(skb));
-}
-
-SEC("tp_btf/net_dev_queue")
-int BPF_PROG(nl_dev_queue_nested, struct sk_buff *skb)
-{
-	return NESTED(NEST_DEV_QUEUE, on_dev_queue(skb));
+	return on_dev_queue(skb);
 }
 
 SEC("tp_btf/net_dev_start_xmit")
 int BPF_PROG(nl_start_xmit, struct sk_buff *skb, struct net_device *dev)
 {
-	return PRIMARY(NEST_START_XMIT, on_start_xmit(skb, dev));
-}
-
-SEC("tp_btf/net_dev_start_xmit")
-int BPF_PROG(nl_start_xmit_nested, struct sk_buff *skb, struct net_device *dev)
-{
-	return NESTED(NEST_START_XMIT, on_start_xmit(skb, dev));
+	return on_start_xmit(skb, dev);
 }
 
 SEC("tp_btf/netif_rx")

@@ -215,10 +215,10 @@ __noinline int settle(__u64 key, __u16 lport, __u16 rport, struct sbuf *b, __u32
 	return c.more;
 }
 
-/* Whether nothing of the socket is in flight: no write in progress (timed or not), every write and packet resolved. */
+/* Whether nothing of the socket is in flight: no timed write in progress, every write and packet resolved. */
 static __always_inline bool quiet(struct sock_state *s)
 {
-	return !s->call_msg && !s->untimed_msg && s->w_q == s->w_tail && s->w_d == s->w_tail && s->w_a == s->w_tail &&
+	return !s->call_msg && s->w_q == s->w_tail && s->w_d == s->w_tail && s->w_a == s->w_tail &&
 	       s->p_head == s->p_tail;
 }
 
@@ -230,11 +230,12 @@ static __always_inline bool quiet(struct sock_state *s)
  */
 static __always_inline void give_back(struct sock_state *s, __u64 key, bool force)
 {
+	/* read before the lock: a busy_ns stamped while this waited for it is later, hence the signed difference */
 	__u64 now = bpf_ktime_get_ns();
 	struct pending pd = {};
 	bool release = false;
 	bpf_spin_lock(&s->lock);
-	if (owns(s, key) && (force || (now - s->busy_ns >= NL_RELEASE_NS &&
+	if (owns(s, key) && (force || ((__s64)(now - s->busy_ns) >= (__s64)NL_RELEASE_NS &&
 				       (quiet(s) || s->epoch != (__u32)G.epoch || !G.active)))) {
 		take_pending(s, &pd); /* nothing when quiet */
 		s->dead = 1;

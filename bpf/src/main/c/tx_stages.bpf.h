@@ -61,7 +61,9 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	 * by the socket lock. */
 	bool follow = s->timing || before(seq, s->t_end);
 	bool noq = follow && no_qdisc(skb);
-	__u64 now = follow ? bpf_ktime_get_ns() : 0;
+	/* stamps a followed packet, and an only counted one keeps its state from being given back (NL_RELEASE_NS), as a
+	 * followed one does by staying in the ring */
+	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
 	struct pending pd = {};
 	bool pushed = false, overflow = false, counted = false;
@@ -73,6 +75,7 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	if (after(end, s->q_max) && !follow) {
 		counted = true;
 		s->q_max = end;
+		s->busy_ns = now;
 	} else if (after(end, s->q_max)) { /* first transmission of (some of) these bytes */
 		/* New data starts where the last new data ended. Bytes between q_max and this skb's start left in a
 		 * packet whose net_dev_queue no program saw: a kernel can skip BPF programs unseen (the PID-1 skip of

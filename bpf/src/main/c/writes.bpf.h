@@ -75,19 +75,26 @@ static __always_inline struct sock_state *create_state(struct sock *sk, bool dea
 }
 
 /*
- * Whether this write is timed (called under the socket's lock): all of them while a window asks for that, else the
- * socket's budget, a token bucket kept as GCRA's one time stamp (`timed_tat`: when the bucket would be full again).
- * A write is timed when the bucket holds at least one write's worth.
+ * Whether the socket's timing budget holds a write: all of them while a window asks for that, else a token bucket
+ * kept as GCRA's one time stamp (`timed_tat`: when the bucket would be full again). Spent under the lock, read
+ * without it: writes of one socket are serialized by the socket's lock, and only they spend it.
  */
-static __always_inline bool time_this_write(struct sock_state *s, __u64 now)
+#define NL_TIMED_GAP_NS (1000000000ULL / NL_TIMED_PER_SEC)
+
+static __always_inline bool budget_left(struct sock_state *s, __u64 now)
+{
+	__u64 tat = s->timed_tat > now ? s->timed_tat : now;
+	return G.time_all || tat - now <= (NL_TIMED_BURST - 1) * NL_TIMED_GAP_NS;
+}
+
+static __always_inline bool spend_budget(struct sock_state *s, __u64 now)
 {
 	if (G.time_all)
-		return true;
-	const __u64 gap = 1000000000ULL / NL_TIMED_PER_SEC;
-	__u64 tat = s->timed_tat > now ? s->timed_tat : now;
-	if (tat - now > (NL_TIMED_BURST - 1) * gap)
+		return true; /* the budget is left as it was: it applies again once no window asks for every write */
+	if (!budget_left(s, now))
 		return false;
-	s->timed_tat = tat + gap;
+	__u64 tat = s->timed_tat > now ? s->timed_tat : now;
+	s->timed_tat = tat + NL_TIMED_GAP_NS;
 	return true;
 }
 
@@ -99,17 +106,36 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 	/* the hook fires once per loop round of a write: later rounds of the same write stop here, cheaply */
 	struct call_cache *cc = bpf_task_storage_get(&current_call, bpf_get_current_task_btf(), 0,
 						     BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (cc && cc->msg == (__u64)msg && cc->sk == (__u64)sk && cc->epoch == G.epoch)
+	__u32 epoch = G.epoch;
+	if (cc && cc->msg == (__u64)msg && cc->sk == (__u64)sk && cc->epoch == epoch)
 		return 0;
 	if (!in_scope())
 		return 0;
 	struct sock_state *s = sock_state_of(sk);
+	if (s && !s->dead && s->call_msg == (__u64)msg)
+		return 0; /* a later loop round of the same timed write */
+	__u64 now = bpf_ktime_get_ns();
+	if (s && !s->dead && !budget_left(s, now)) {
+		/* Not timed: counted at its end (on_write_end), nothing to record now. Only the write that ends a run
+		 * of timed ones takes the lock, to stop its packets being followed. */
+		if (s->timing) {
+			bpf_spin_lock(&s->lock);
+			if (owns(s, (__u64)sk))
+				s->timing = 0;
+			bpf_spin_unlock(&s->lock);
+		}
+		if (cc) {
+			cc->msg = (__u64)msg;
+			cc->sk = (__u64)sk;
+			cc->epoch = epoch;
+		}
+		return 0;
+	}
 	if (!s || s->dead)
 		s = create_state(sk, s != 0);
-	if (!s || s->call_msg == (__u64)msg || s->untimed_msg == (__u64)msg)
-		return 0; /* not traceable, or a later loop round of the same write */
-	__u64 now = bpf_ktime_get_ns();
-	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk), seq0 = BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
+	if (!s)
+		return 0; /* not traceable (socket table full, counted) */
+	__u32 nxt = snd_nxt_of(sk), seq0 = BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
 	struct pending pd = {};
 	bool live;
 	bpf_spin_lock(&s->lock);
@@ -119,13 +145,11 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 		s->busy_ns = now;
 		/* the flag packet hooks read without the lock: writes are serialized by the socket's lock, and so are
 		 * the transmissions of its data, so they see the value of the write that queued that data */
-		s->timing = time_this_write(s, now);
+		s->timing = spend_budget(s, now);
 		if (s->timing) {
 			s->call_msg = (__u64)msg;
 			s->call_start = now;
 			s->call_seq0 = seq0;
-		} else {
-			s->untimed_msg = (__u64)msg;
 		}
 	}
 	bpf_spin_unlock(&s->lock);
@@ -154,19 +178,16 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 	if (!G.active)
 		return 0;
 	struct sock_state *s = sock_state_of(sk);
-	if (!s)
-		return 0;
-	if (s->untimed_msg && s->key == (__u64)sk) {
-		/* counted, not followed: no ring, no lock (a state is not given back while a write is in progress) */
-		s->untimed_msg = 0;
-		if (ret > 0) {
-			count(s->lport, s->rport, NL_C_WRITES, 1);
-			count(s->lport, s->rport, NL_C_BYTES, ret);
+	if (!s || !s->call_msg || s->key != (__u64)sk) {
+		/* not timed: counted if its socket is traced (its state may have been given back during a long write:
+		 * the ports are the socket's own) */
+		if (ret > 0 && in_scope() && (s || traced_of(sk))) {
+			__u16 lport = SOCK_LPORT(sk), rport = SOCK_RPORT(sk);
+			count(lport, rport, NL_C_WRITES, 1);
+			count(lport, rport, NL_C_BYTES, ret);
 		}
 		return 0;
 	}
-	if (!s->call_msg)
-		return 0;
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk), end = BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
 	struct sbuf b = {};
 	struct pending pd = {};
