@@ -13,7 +13,7 @@ int main(void)
 {
 	printf("size.global=%zu\nsize.event=%zu\nsize.port_key=%zu\n", sizeof(struct nl_global),
 	       sizeof(struct nl_event), sizeof(struct nl_port_key));
-	OFF(active); OFF(epoch); OFF(txskb_inflight); OFF(ev_head); OFF(port_views); OFF(time_all); OFF(counters); OFF(lost); OFF(entered);
+	OFF(active); OFF(epoch); OFF(txskb_inflight); OFF(ev_head); OFF(port_views); OFF(time_all); OFF(lost); OFF(entered);
 	OFF(completed); OFF(sum_ns); OFF(drops_by_reason); OFF(hist); OFF(events);
 	EV(ts_ns); EV(kind); EV(detail); EV(seq); EV(family); EV(lport); EV(rport); EV(saddr); EV(daddr);
 	K(NL_HISTS); K(NL_SLOTS); K(NL_SUB_BITS); K(NL_MAX_EXP); K(NL_COUNTERS); K(NL_LOST_CAUSES); K(NL_DROP_REASONS);

@@ -21,7 +21,31 @@ const volatile struct nl_knobs knobs = {
 };
 
 /* The only variable in .bss, so it sits at offset 0 of the map Java mmaps. */
-struct nl_global G = {};
+struct nl_global G SEC(".bss");
+
+/*
+ * The counters (NL_C_*), one copy per CPU: every write and packet adds to them, and a single shared copy moved
+ * between the CPUs on each add. Java adds the copies up when it reads.
+ */
+struct counters {
+	__u64 c[NL_COUNTERS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct counters);
+} counters SEC(".maps");
+
+/* Atomic although per CPU: a softirq can interrupt a program on this CPU and add to the same counter. */
+static __always_inline void add_counter(__u32 counter, __u64 delta)
+{
+	__u32 zero = 0;
+	struct counters *c = bpf_map_lookup_elem(&counters, &zero);
+	if (c && counter < NL_COUNTERS)
+		__sync_fetch_and_add(&c->c[counter], delta);
+}
 
 /*
  * Sockets in scope: this process connected, listened or wrote on them (decided in process context). Small, so that
@@ -277,7 +301,7 @@ static __always_inline bool nested_in(__u32 slot)
 	__u32 *d = bpf_map_lookup_elem(&nesting, &slot);
 	if (!d || !*d)
 		return false;
-	__sync_fetch_and_add(&G.counters[NL_C_NESTED], 1);
+	add_counter(NL_C_NESTED, 1);
 	return true;
 }
 

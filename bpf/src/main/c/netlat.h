@@ -28,7 +28,7 @@
 #define NL_OVERFLOW NL_BUCKETS
 #define NL_SLOTS    (NL_BUCKETS + 1)
 
-/* Counters (G.counters); Java: dev.netlat.internal.Counter. */
+/* Counters (the per-CPU map `counters`, maps.bpf.h); Java: dev.netlat.internal.Counter. */
 #define NL_C_WRITES          0
 #define NL_C_BYTES           1
 #define NL_C_PACKETS         2
@@ -147,15 +147,17 @@ struct nl_port_key {
 };
 
 /* Everything Java reads or writes without a syscall: the mmap-ed .bss of the object. */
+/* Fields every program reads on every event come first, in a cache line no program writes: a field written on one
+ * CPU would otherwise take that line away from the others on each write and packet. */
+#define NL_CACHE_LINE __attribute__((aligned(64)))
 struct nl_global {
 	__u64 active;          /* written by Java: number of open trace windows */
 	__u64 epoch;           /* written by Java: bumped when tracing (re)starts, resets stale socket state */
-	__u64 txskb_inflight;  /* entries in tx_skbs: lets the skb-free hooks return at once when zero */
-	__u64 ev_head;         /* events written so far; events[ev_head % NL_EVENTS] is the next slot */
 	__u64 port_views;      /* written by Java: open windows that want per-port views; 0 = skip the port table */
 	__u64 time_all;        /* written by Java: open windows that want every write timed; 0 = each socket's budget */
-	__u64 counters[NL_COUNTERS];
-	__u64 lost[NL_LOST_CAUSES];
+	__u64 txskb_inflight NL_CACHE_LINE; /* entries in tx_skbs: lets the skb-free hooks return at once when zero */
+	__u64 ev_head;         /* events written so far; events[ev_head % NL_EVENTS] is the next slot */
+	__u64 lost[NL_LOST_CAUSES] NL_CACHE_LINE;
 	/* Samples a stage has begun, and those recorded or given up (lost/abandoned), per hist id, kept per tracing
 	 * period (epoch & 1): readers wait only for their own period's samples, so work an earlier period left
 	 * unfinished (a socket idle since, or destroyed later) never holds up a later window. Java zeroes a period's

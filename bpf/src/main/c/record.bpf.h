@@ -68,7 +68,7 @@ __noinline int count(__u16 lport, __u16 rport, __u64 counter, __u64 delta)
 {
 	if (counter >= NL_COUNTERS)
 		return 0;
-	__sync_fetch_and_add(&G.counters[counter], delta);
+	add_counter(counter, delta);
 	port_add(lport, rport, NL_PK_COUNTER + counter, 0, delta);
 	return 0;
 }

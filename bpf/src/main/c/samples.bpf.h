@@ -104,7 +104,7 @@ static __always_inline void record_pending(struct pending *pd)
 		}
 	}
 	if (total)
-		__sync_fetch_and_add(&G.counters[NL_C_INCOMPLETE], total);
+		add_counter(NL_C_INCOMPLETE, total);
 }
 
 /* Forget everything of an earlier tracing period: the socket starts afresh at its current snd_nxt. */

@@ -68,7 +68,7 @@ static __always_inline struct sock_state *create_state(struct sock *sk, bool dea
 		s->busy_ns = now; /* not quiet yet: the sweeper must not give it back before its write */
 		reset_state(s, epoch, nxt);
 		bpf_spin_unlock(&s->lock);
-		__sync_fetch_and_add(&G.counters[NL_C_SOCKETS], 1);
+		add_counter(NL_C_SOCKETS, 1);
 		keep_sweeping(now);
 	}
 	return s;

@@ -15,8 +15,8 @@ import java.util.Set;
  * Loads the kernel object once per JVM, attaches every program whose tracepoint this kernel has, and hands out
  * trace windows. Nothing is pinned: programs, links and maps live exactly as long as this JVM's file descriptors.
  *
- * <p>Java reads and writes the object's .bss (struct nl_global) through an mmap of the map, so starting a window,
- * reading counters and histograms costs no syscall; only the per-port table is read with map syscalls.
+ * <p>Java reads and writes the object's .bss (struct nl_global) through an mmap of the map, so starting a window and
+ * reading histograms costs no syscall; the per-CPU counters are one map lookup, the per-port table a walk of its map.
  */
 public final class Engine {
     private static Engine instance;
@@ -333,10 +333,11 @@ public final class Engine {
         for (dev.netlat.KernelProgram p : maps.programs()) {
             misses += p.recursionMisses();
         }
+        // read before the stage rows a reader then waits on: a write counted here has entered its stages already
+        long[] counters = maps.readCounters();
         // runs of the nested programs made up for that many misses of their primaries (netlat.bpf.c)
-        misses -= global.getLong(layout.offset("counters") + 8L * Counter.NESTED);
-        return new Snapshot(mono,
-                global.getLongArray(layout.offset("counters"), layout.get("const.NL_COUNTERS")),
+        misses -= counters[Counter.NESTED];
+        return new Snapshot(mono, counters,
                 global.getLongArray(layout.offset("lost"), layout.get("const.NL_LOST_CAUSES")),
                 global.getLongArray(layout.offset("sum_ns"), 8),
                 global.getLongArray(layout.offset("drops_by_reason"), layout.get("const.NL_DROP_REASONS")),

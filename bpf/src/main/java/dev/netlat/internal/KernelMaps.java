@@ -16,6 +16,7 @@ final class KernelMaps {
     private final Layout layout = Layout.INSTANCE;
     private final Map<String, Integer> programFds;
     private final int portStatsFd;
+    private final int countersFd;
     private final ProgramLoader loader;
 
     KernelMaps(ProgramLoader loader) {
@@ -23,6 +24,7 @@ final class KernelMaps {
         this.bpf = loader.bpf;
         this.programFds = loader.programFds;
         this.portStatsFd = loader.portStatsFd;
+        this.countersFd = loader.mapFd("counters");
     }
 
     /** What the kernel reports of each loaded program, in load order. */
@@ -45,6 +47,28 @@ final class KernelMaps {
         info.clear();
         IntByReference len = new IntByReference(size);
         return bpf.bpf_obj_get_info_by_fd(fd, info, len) == 0 ? info : null;
+    }
+
+    /** The counters (NL_C_*), each CPU's copy of the per-CPU map added up. */
+    long[] readCounters() {
+        int n = layout.get("const.NL_COUNTERS");
+        int cpus = Math.max(1, bpf.libbpf_num_possible_cpus());
+        Memory key = new Memory(4);
+        key.setInt(0, 0);
+        Memory value = new Memory(8L * n * cpus);
+        long[] out = new long[n];
+        int err = bpf.bpf_map_lookup_elem(countersFd, key, value);
+        if (err != 0) {
+            // a map of one entry that the loader created: only a closed fd gets here
+            throw new IllegalStateException("netlat: reading the counters map failed: "
+                    + Libc.INSTANCE.strerror(Math.abs(err)));
+        }
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            for (int i = 0; i < n; i++) {
+                out[i] += value.getLong(8L * ((long) cpu * n + i));
+            }
+        }
+        return out;
     }
 
     Map<Long, Long> readPortStats() {

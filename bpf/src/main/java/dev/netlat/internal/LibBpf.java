@@ -69,6 +69,9 @@ public interface LibBpf extends Library {
 
     int bpf_map_lookup_elem(int fd, Pointer key, Pointer value);
 
+    /** CPUs a per-CPU map holds a value for: the size of its lookup buffer is this many values. */
+    int libbpf_num_possible_cpus();
+
     int bpf_map_update_elem(int fd, Pointer key, Pointer value, long flags);
 
     int bpf_map_delete_elem(int fd, Pointer key);
