@@ -28,8 +28,16 @@ public final class LatencyDistribution {
     private final long[] counts;
     private final long count;
     private final long sumNanos;
+    /** Writes (or packets) timed and how many there were, when fewer than all were timed; both 0 otherwise. */
+    private final long timed;
+    private final long timedOf;
 
     private LatencyDistribution(Metric metric, Status status, String reason, long[] counts, long sumNanos) {
+        this(metric, status, reason, counts, sumNanos, 0, 0);
+    }
+
+    private LatencyDistribution(Metric metric, Status status, String reason, long[] counts, long sumNanos, long timed,
+                                long timedOf) {
         this.metric = java.util.Objects.requireNonNull(metric, "metric");
         this.status = status;
         this.reason = reason;
@@ -40,6 +48,36 @@ public final class LatencyDistribution {
         }
         this.count = c;
         this.sumNanos = sumNanos;
+        this.timed = timed;
+        this.timedOf = timedOf;
+    }
+
+    /**
+     * This distribution, noted as taken from {@code timed} of {@code total} writes (or packets, for a per-packet
+     * metric): what {@link TraceOptions#timeEveryWrite(boolean)} explains. Unchanged when every one was timed.
+     */
+    public LatencyDistribution timed(long timed, long total) {
+        if (timed < 0 || total < timed) {
+            throw new IllegalArgumentException("timed must be within 0.." + total + ", was " + timed);
+        }
+        if (timed == total || status != Status.AVAILABLE) {
+            return this;
+        }
+        return new LatencyDistribution(metric, status, reason, counts, sumNanos, timed, total);
+    }
+
+    /** Whether fewer writes (packets) were timed than there were: then {@link #timingNote()} says how many. */
+    public boolean isTimedSubset() {
+        return timedOf > 0;
+    }
+
+    /** {@code "timed 278 of 5000 writes"}, or "" when every one was timed. */
+    public String timingNote() {
+        if (timedOf == 0) {
+            return "";
+        }
+        String unit = metric.unit() == Stage.Unit.WRITE ? "writes" : "packets";
+        return "timed " + timed + " of " + timedOf + " " + unit;
     }
 
     /** A measured distribution from bucket counts in the {@link HistogramBuckets} layout. */
@@ -265,7 +303,16 @@ public final class LatencyDistribution {
         for (int i = 0; i < sum.length; i++) {
             sum[i] += other.counts[i];
         }
-        return new LatencyDistribution(metric, status, reason, sum, sumNanos + other.sumNanos);
+        long t = (timedOf == 0 ? 0 : timed) + (other.timedOf == 0 ? 0 : other.timed);
+        long of = timedOf + other.timedOf;
+        // a side that timed everything adds its own count to both
+        if (of > 0) {
+            t += timedOf == 0 ? count : 0;
+            of += timedOf == 0 ? count : 0;
+            t += other.timedOf == 0 ? other.count : 0;
+            of += other.timedOf == 0 ? other.count : 0;
+        }
+        return new LatencyDistribution(metric, status, reason, sum, sumNanos + other.sumNanos, t, of);
     }
 
     /** One line: {@code QDISC n=1200 p50=12.3µs p90=… p99=… p99.9=… max=…}, or the reason. */
@@ -276,9 +323,10 @@ public final class LatencyDistribution {
         if (count == 0) {
             return String.format(Locale.ROOT, "%-6s n=0", name());
         }
-        return String.format(Locale.ROOT, "%-6s n=%d p50=%s p90=%s p99=%s p99.9=%s max=%s", name(), count,
+        return String.format(Locale.ROOT, "%-6s n=%d p50=%s p90=%s p99=%s p99.9=%s max=%s%s", name(), count,
                 DurationFormat.format(p50()), DurationFormat.format(p90()), DurationFormat.format(p99()),
-                DurationFormat.format(p999()), DurationFormat.format(max()));
+                DurationFormat.format(p999()), DurationFormat.format(max()),
+                timedOf == 0 ? "" : " (" + timingNote() + ")");
     }
 
     /**
@@ -292,7 +340,8 @@ public final class LatencyDistribution {
             return sb.append(": ").append(statusText())
                     .append(" (").append(reason).append(")\n").toString();
         }
-        sb.append(", ").append(count).append(count == 1 ? " sample\n" : " samples\n");
+        sb.append(", ").append(count).append(count == 1 ? " sample" : " samples")
+                .append(timedOf == 0 ? "" : " (" + timingNote() + ")").append('\n');
         if (count == 0) {
             return sb.toString();
         }

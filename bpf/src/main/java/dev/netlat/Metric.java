@@ -28,6 +28,11 @@ public enum Metric {
         return Optional.ofNullable(stage);
     }
 
+    /** Whether it is measured per write or per packet (RTT: per packet). */
+    public Stage.Unit unit() {
+        return stage == null ? Stage.Unit.PACKET : stage.unit();
+    }
+
     /** The metric of a stage. */
     public static Metric of(Stage stage) {
         // exhaustive: a stage added without its metric does not compile

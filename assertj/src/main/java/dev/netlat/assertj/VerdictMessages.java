@@ -9,6 +9,7 @@ import dev.netlat.Percentiles;
 import dev.netlat.QuantileTest;
 import dev.netlat.Regression;
 import dev.netlat.RegressionCheck;
+import dev.netlat.TraceOptions;
 import java.util.Locale;
 
 /**
@@ -47,7 +48,7 @@ public final class VerdictMessages {
                             + " kept: %s.%n%s", expected, c.budget().loss().describe(), d.count(), Explain.unitPlural(d),
                     LostEvents.HOW_TO_ACCEPT, d.toHistogramText());
             case TOO_FEW_SAMPLES -> String.format(Locale.ROOT,
-                    "%s, but there are too few samples to tell: %d %s measured, %s needs at least %d%s.%n"
+                    "%s, but there are too few samples to tell: %d %s measured, %s needs at least %d%s.%n%s"
                             + "A percentile over fewer samples is noise, so this assertion fails instead of passing on"
                             + " it: make the test produce more traffic in the trace window, assert a lower percentile,"
                             + " or lower the requirement with withMinSamplesFactor(..)/withMinSamples(..) or the"
@@ -56,7 +57,7 @@ public final class VerdictMessages {
                     c.budget().sampleRule().isExact() ? " (withMinSamples)" : p >= 100 ? ""
                             : " (1 / (1 - " + Explain.stripZeros(p) + "/100) x factor "
                             + Explain.stripZeros(c.budget().sampleRule().factor()) + ")",
-                    MinSamples.CONFIG_KEY, d.toHistogramText());
+                    timingHint(d), MinSamples.CONFIG_KEY, d.toHistogramText());
             case FAILED -> {
                 String measured = Explain.fmt(c.measured().orElseThrow());
                 yield String.format(Locale.ROOT, "%s, but it was %s (measured over %d %s).%n"
@@ -65,6 +66,16 @@ public final class VerdictMessages {
                         Explain.fmt(c.budget().limit()), Explain.whyItMatters(d), d.toHistogramText());
             }
         };
+    }
+
+    /** Why fewer samples than writes, when netlat timed only each socket's budget of them; "" otherwise. */
+    static String timingHint(LatencyDistribution d) {
+        if (!d.isTimedSubset()) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "netlat %s: each socket's first %d, then up to %d a second, while counting"
+                + " all of them; @TraceNetwork(timeEveryWrite = true) or TraceOptions.timeEveryWrite(true) times"
+                + " every write.%n", d.timingNote(), TraceOptions.TIMED_BURST, TraceOptions.TIMED_PER_SECOND);
     }
 
     /** The message a failed comparison with a baseline fails with; empty for one that passed. */
@@ -86,13 +97,13 @@ public final class VerdictMessages {
                             + " kept: %s.%n%s", expected, c.rule().loss().describe(), now.count(),
                     Explain.unitPlural(now), LostEvents.HOW_TO_ACCEPT, both);
             case TOO_FEW_SAMPLES -> String.format(Locale.ROOT, "%s, but there are too few samples to tell: %d %s in"
-                            + " the baseline and %d now, comparing %s needs at least %d on each side.%n"
+                            + " the baseline and %d now, comparing %s needs at least %d on each side.%n%s"
                             + "With fewer, a percentile is noise and no test can tell a slowdown from luck, so this"
                             + " assertion fails instead of passing: make both runs produce more traffic, compare a"
                             + " lower percentile, or lower the sample rule (withMinSamplesFactor(..),"
                             + " withMinSamples(..), %s; at significance %s the comparison needs %d per side"
                             + " whatever the rule).%n%s", expected, base.count(), Explain.unitPlural(now),
-                    now.count(), p, c.requiredSamples(), MinSamples.CONFIG_KEY,
+                    now.count(), p, c.requiredSamples(), timingHint(now), MinSamples.CONFIG_KEY,
                     Percentiles.number(c.rule().alpha()), c.rule().testMinimumSamples(), both);
             case FAILED -> {
                 QuantileTest t = c.test().orElseThrow();

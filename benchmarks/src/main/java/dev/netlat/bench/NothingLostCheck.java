@@ -71,7 +71,8 @@ final class NothingLostCheck {
             for (Stage s : Stage.values()) {
                 LatencyDistribution d = v.latency(s);
                 long bucketSum = Arrays.stream(d.bucketCounts()).sum();
-                String expected = s.unit() == Stage.Unit.WRITE ? "writes " + v.writes() : "packets " + v.packets();
+                String expected = s.unit() == Stage.Unit.WRITE ? "timed writes " + v.timedWrites() + " of " + v.writes()
+                        : "followed packets " + v.timedPackets() + " of " + v.packets();
                 lines.add(String.format(Locale.ROOT, "  %-6s %-15s count=%d bucket-sum=%d expected(%s) %s", s.name(),
                         d.status(), d.count(), bucketSum, expected, d.isAvailable() && d.count() > 0
                                 ? "p50=" + d.p50().toNanos() / 1000.0 + "us p99=" + d.p99().toNanos() / 1000.0 + "us" : d.reason()));

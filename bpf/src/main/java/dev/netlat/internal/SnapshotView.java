@@ -58,6 +58,18 @@ class SnapshotView implements NetworkView {
     }
 
     private LatencyDistribution histogram(Metric metric, int hist) {
+        return counts(metric, hist).timed(Math.min(timed(metric), all(metric)), all(metric));
+    }
+
+    private long timed(Metric metric) {
+        return metric.unit() == Stage.Unit.WRITE ? timedWrites() : timedPackets();
+    }
+
+    private long all(Metric metric) {
+        return metric.unit() == Stage.Unit.WRITE ? writes() : packets();
+    }
+
+    private LatencyDistribution counts(Metric metric, int hist) {
         if (port == null) {
             return LatencyDistribution.of(metric, diff.hist[hist], diff.sums[hist]);
         }

@@ -82,6 +82,30 @@ class LatencyDistributionAssertTest {
     }
 
     @Test
+    void tooFewSamplesOfATimedSubsetSaysHowManyWereTimedAndHowToTimeAll() {
+        LatencyDistribution d = LatencyDistribution.ofSamples(Metric.SOCKET, spread(60, 1_000, 2_000)).timed(60, 5000);
+        assertThat(d.summary()).endsWith("(timed 60 of 5000 writes)");
+        assertThatThrownBy(() -> NetAssertions.assertThat(d).p99Below(Duration.ofSeconds(1)))
+                .hasMessageContaining("60 writes measured, p99 needs at least 100")
+                .hasMessageContaining("netlat timed 60 of 5000 writes: each socket's first 256, then up to 1000 a second")
+                .hasMessageContaining("@TraceNetwork(timeEveryWrite = true)")
+                .hasMessageContaining("SOCKET latency, 60 samples (timed 60 of 5000 writes)");
+        // all timed: no note, no hint
+        LatencyDistribution all = LatencyDistribution.ofSamples(Metric.SOCKET, spread(60, 1_000, 2_000)).timed(60, 60);
+        assertThat(all.isTimedSubset()).isFalse();
+        assertThatThrownBy(() -> NetAssertions.assertThat(all).p99Below(Duration.ofSeconds(1)))
+                .hasMessageNotContaining("timeEveryWrite");
+    }
+
+    @Test
+    void mergedDistributionsAddWhatWasTimed() {
+        LatencyDistribution sampled = LatencyDistribution.ofSamples(Metric.RTT, spread(10, 1, 9)).timed(10, 100);
+        LatencyDistribution every = LatencyDistribution.ofSamples(Metric.RTT, spread(5, 1, 9));
+        assertThat(sampled.plus(every).timingNote()).isEqualTo("timed 15 of 105 packets");
+        assertThat(every.plus(every).isTimedSubset()).isFalse();
+    }
+
+    @Test
     void requiredSamplesFollowTheRule() {
         assertThat(MinSamples.required(99, 1)).isEqualTo(100);
         assertThat(MinSamples.required(99.9, 1)).isEqualTo(1000);

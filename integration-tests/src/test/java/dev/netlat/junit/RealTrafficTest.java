@@ -38,6 +38,7 @@ class RealTrafficTest {
     @TraceNetwork
     static class RealBudgets {
         @Test
+        @TraceNetwork(timeEveryWrite = true) // a sample of each of 2000 fast writes, not each socket's budget
         @LatencyBudget(stage = Stage.SOCKET, percentile = 99, below = "1s")
         @LatencyBudget(stage = Stage.TOTAL, percentile = 90, below = "1s")
         void passes(NetworkTrace trace) throws Exception {
@@ -90,6 +91,8 @@ class RealTrafficTest {
         assertThat(json.at("/stages/socket/count").asLong()).isGreaterThanOrEqualTo(2000);
         assertThat(json.at("/stages/socket/status").asText()).isEqualTo("AVAILABLE");
         assertThat(json.at("/counters/writes").asLong()).isGreaterThanOrEqualTo(2000);
+        assertThat(json.at("/counters/timedWrites").asLong()).as("timeEveryWrite on the method")
+                .isEqualTo(json.at("/counters/writes").asLong());
         assertThat(json.at("/counters/bytes").asLong()).isGreaterThanOrEqualTo(2000 * 1024);
         assertThat(json.at("/budgets/0/status").asText()).isEqualTo("PASSED");
     }

@@ -47,7 +47,7 @@ class HtmlReportTest {
         return new TraceReport(1, new TraceReport.TestRef("[engine:junit-jupiter]/[class:a.b.SomeTest]/[method:"
                 + method + "()]", "a.b.SomeTest", method, method + "()"), "TEST", List.of(), startedAt, 12_345_678,
                 stages, stage(Metric.RTT, 20_000, 25_000), new TraceReport.Counters(5, 5000, 4, retransmits, 1448 * retransmits,
-                0, 0, 0, 1, 1, 0), Map.of("TIMEOUT", 0L, "FAST", retransmits), Map.of(), 0, Map.of(), 0, events,
+                0, 0, 0, 1, 1, 0, 5L, 4L), Map.of("TIMEOUT", 0L, "FAST", retransmits), Map.of(), 0, Map.of(), 0, events,
                 budgets);
     }
 

@@ -86,8 +86,9 @@ public final class ConsoleReport {
         TraceReport.Counters c = r.counters();
         if (c != null) {
             sb.append(String.format(Locale.ROOT,
-                    "   writes %d · bytes %s · packets %d · retransmits %d · drops %d · lost %d%n", c.writes(),
-                    Reports.bytes(c.bytes()), c.packets(), c.retransmits(), c.drops(), r.lostEvents()));
+                    "   writes %d%s · bytes %s · packets %d · retransmits %d · drops %d · lost %d%n", c.writes(),
+                    c.timingNote().isEmpty() ? "" : " (" + c.timingNote() + ")", Reports.bytes(c.bytes()), c.packets(),
+                    c.retransmits(), c.drops(), r.lostEvents()));
         }
         if (r.budgets() != null) {
             for (TraceReport.Budget b : r.budgets()) {

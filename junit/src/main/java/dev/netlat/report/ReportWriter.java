@@ -149,7 +149,8 @@ public final class ReportWriter {
         TraceReport.StageStats rtt = stageStats(Metric.RTT, trace::rtt);
         TraceReport.Counters counters = new TraceReport.Counters(trace.writes(), trace.bytes(), trace.packets(),
                 trace.retransmits(), trace.retransmittedBytes(), trace.drops(), trace.resetsSent(),
-                trace.resetsReceived(), trace.connectionsOpened(), trace.connectionsClosed(), trace.listenOverflows());
+                trace.resetsReceived(), trace.connectionsOpened(), trace.connectionsClosed(), trace.listenOverflows(),
+                trace.timedWrites(), trace.timedPackets());
         Map<String, Long> byKind = new LinkedHashMap<>();
         for (RetransmitKind k : RetransmitKind.values()) {
             byKind.put(k.name(), trace.retransmitsByKind().getOrDefault(k, 0L));

@@ -171,7 +171,8 @@ record TestModel(String anchor, String name, String className, String window, St
             return List.of();
         }
         return List.of(
-                new CounterTile("writes", Long.toString(c.writes()), false),
+                new CounterTile("writes", c.writes() + (c.timingNote().isEmpty() ? "" : " (" + c.timingNote() + ")"),
+                        false),
                 new CounterTile("bytes", Reports.bytes(c.bytes()), false),
                 new CounterTile("packets", Long.toString(c.packets()), false),
                 new CounterTile("retransmits", Long.toString(c.retransmits()), c.retransmits() > 0),

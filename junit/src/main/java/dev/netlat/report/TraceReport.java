@@ -34,7 +34,9 @@ import java.util.Map;
  *   "rtt": { same shape as a stage, "unit": null },
  *   "counters": { "writes": 1200, "bytes": 1228800, "packets": 1190, "retransmits": 0, "retransmittedBytes": 0,
  *                 "drops": 0, "resetsSent": 0, "resetsReceived": 0, "connectionsOpened": 1,
- *                 "connectionsClosed": 1, "listenOverflows": 0 },
+ *                 "connectionsClosed": 1, "listenOverflows": 0,
+ *                 // added in version 1 (absent in older reports): writes and packets whose stages were timed
+ *                 "timedWrites": 1200, "timedPackets": 1190 },
  *   "retransmitsByKind": { "TIMEOUT": 0, "FAST": 0, "TAIL_LOSS_PROBE": 0, "SYN": 0, "SYN_ACK": 0, "OTHER": 0 },
  *   "dropsByReason": { "NETFILTER_DROP": 2 },
  *   "lostEvents": 603, "eventsNotKept": 0,
@@ -90,9 +92,15 @@ public record TraceReport(int schemaVersion, TestRef test, String window, List<I
     public record Bucket(long lowNanos, long highNanos, long count) {
     }
 
+    /** {@code timedWrites}/{@code timedPackets} are null in reports written before they existed. */
     public record Counters(long writes, long bytes, long packets, long retransmits, long retransmittedBytes, long drops,
                            long resetsSent, long resetsReceived, long connectionsOpened, long connectionsClosed,
-                           long listenOverflows) {
+                           long listenOverflows, Long timedWrites, Long timedPackets) {
+
+        /** "timed 278 of 5000 writes" when fewer writes than all were timed, else "". */
+        public String timingNote() {
+            return timedWrites == null || timedWrites >= writes ? "" : "timed " + timedWrites + " of " + writes + " writes";
+        }
     }
 
     public record Event(String time, String kind, String local, String remote, long sequence, String detail) {
