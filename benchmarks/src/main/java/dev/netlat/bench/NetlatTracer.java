@@ -12,23 +12,25 @@ import java.util.List;
  * attached at all (not only idle), and each B block pays a full load, timed separately.
  */
 final class NetlatTracer implements Tracer {
-    private final boolean portViews;
+    private final TraceOptions options;
+    private final String name;
     private final List<Long> loadNanos = new ArrayList<>();
     private NetworkTrace trace;
     private long tracedWrites;
 
-    NetlatTracer(boolean portViews) {
-        this.portViews = portViews;
+    NetlatTracer(String name, TraceOptions options) {
+        this.name = name;
+        this.options = options;
     }
 
     @Override
     public String name() {
-        return portViews ? "netlat" : "netlat, portViews(false)";
+        return name;
     }
 
     @Override
     public void on(int port) {
-        trace = NetworkTracer.start(TraceOptions.defaults().portViews(portViews));
+        trace = NetworkTracer.start(options);
         loadNanos.add(LoadedPrograms.loadNanos());
     }
 

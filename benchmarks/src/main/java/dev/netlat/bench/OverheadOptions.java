@@ -24,7 +24,7 @@ record OverheadOptions(Map<String, String> given, List<String> steps, List<Strin
     static {
         DEFAULTS.put("steps", "overhead,hooks,lost,scale");
         DEFAULTS.put("workloads", "stream,echo");
-        DEFAULTS.put("tracers", "aa,floor,netlat,netlat-noports,netlat-idle,bpftrace");
+        DEFAULTS.put("tracers", "aa,floor,netlat,netlat-noports,netlat-every,netlat-idle,bpftrace");
         DEFAULTS.put("pairs", "150");
         DEFAULTS.put("bt-pairs", "40");
         DEFAULTS.put("pass-ms", "200");

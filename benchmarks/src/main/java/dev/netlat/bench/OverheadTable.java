@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.netlat.bench;
 
+import dev.netlat.TraceOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,9 +69,11 @@ final class OverheadTable {
             case "aa":
                 return new NoTracer();
             case "netlat":
-                return new NetlatTracer(true);
+                return new NetlatTracer("netlat", TraceOptions.defaults());
             case "netlat-noports":
-                return new NetlatTracer(false);
+                return new NetlatTracer("netlat, portViews(false)", TraceOptions.defaults().portViews(false));
+            case "netlat-every":
+                return new NetlatTracer("netlat, timeEveryWrite(true)", TraceOptions.defaults().timeEveryWrite(true));
             case "netlat-idle":
                 return new NetlatIdleTracer();
             case "bpftrace": {
@@ -92,7 +95,7 @@ final class OverheadTable {
                         List.of(attach.toString(), opts.floorDir().resolve("floor.bpf.o").toString()), "attached");
             }
             default:
-                throw new IllegalArgumentException("unknown tracer '" + t + "'; valid: aa, floor, netlat, netlat-noports, netlat-idle,"
+                throw new IllegalArgumentException("unknown tracer '" + t + "'; valid: aa, floor, netlat, netlat-noports, netlat-every, netlat-idle,"
                         + " bpftrace");
         }
     }
