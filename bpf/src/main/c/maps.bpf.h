@@ -153,9 +153,11 @@ struct sock_state {
 	__u16 pad;
 	__u64 call_msg;    /* msghdr of the timed write in progress, 0 when none (a write not timed leaves no trace here) */
 	__u64 timed_tat;   /* the timing budget (budget_left): when it would be full again */
+	__u32 untimed_run; /* writes not timed since the last timed one */
 	__u32 timing;      /* the last write started was timed: every new packet is followed */
 	__u32 t_end;       /* end of the timed writes' and followed packets' data: while not timing, packets starting
 			    * at or after it carry no timed byte and are counted, not followed */
+	__u32 pad1;
 	__u64 call_start;
 	__u32 call_seq0;   /* write_seq when the write in progress started */
 	__u32 q_max;       /* end of the highest data queued so far: anything at or below is a retransmission */
@@ -267,11 +269,11 @@ struct {
  * already running on a CPU is skipped by the kernel when its tracepoint fires again there, e.g. from a softirq that
  * interrupted it; the hook's nested program then runs instead).
  */
-#define NEST_NETIF_RX    2
-#define NEST_CONSUME_SKB 3
-#define NEST_TCP_PROBE   4
-#define NEST_RETRANSMIT  5
-#define NEST_KFREE_SKB   6
+#define NEST_NETIF_RX    0
+#define NEST_CONSUME_SKB 1
+#define NEST_TCP_PROBE   2
+#define NEST_RETRANSMIT  3
+#define NEST_KFREE_SKB   4
 #define NEST_SLOTS       8
 
 struct {

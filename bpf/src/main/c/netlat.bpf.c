@@ -50,8 +50,9 @@ int BPF_PROG(nl_send_length_fexit, struct sock *sk, struct msghdr *msg, size_t s
  * The kernel skips a program that is already running on this CPU when its tracepoint fires again there
  * (recursion_misses): a softirq that interrupts nl_tcp_probe in process context (release_sock's backlog) runs
  * tcp_rcv_established for the next segment, a drop interrupts nl_kfree_skb. Each per-packet hook that can be
- * interrupted that way therefore has a second program on the same attach point, attached after the first: PRIMARY marks the first running on this CPU, NESTED runs the handler only while it is (the one case the
- * kernel skipped it) and counts that run, so the loader reports as lost only the misses no nested run made up for.
+ * interrupted that way therefore has a second program on the same attach point, attached after the first: PRIMARY
+ * marks the first running on this CPU, NESTED runs the handler only while it is (the one case the kernel skipped
+ * it) and counts that run, so the loader reports as lost only the misses no nested run made up for.
  */
 
 /* ---- packet path: the same tracepoints on 6.1, 6.12 and 6.18 ---- */

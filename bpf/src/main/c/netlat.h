@@ -32,7 +32,7 @@
 #define NL_C_WRITES          0
 #define NL_C_BYTES           1
 #define NL_C_PACKETS         2
-#define NL_C_NOQUEUE_PACKETS 3
+#define NL_C_NOQUEUE_PACKETS 3  /* followed packets that went to a device without a qdisc (noqueue, e.g. lo) */
 #define NL_C_RETRANS         4
 #define NL_C_RETRANS_BYTES   5
 #define NL_C_RETRANS_FAILED  6
@@ -128,9 +128,9 @@ struct nl_knobs {
 };
 
 /*
- * Which writes are timed when no window asks for all of them: each socket's first NL_TIMED_BURST writes, then
- * at most NL_TIMED_PER_SEC a second (a token bucket: idle time refills it). Counts stay exact either way; timing
- * costs ~4 us per write on loopback here, following only the budget's writes keeps it to a few ms a second per socket.
+ * Which writes are timed when no window asks for all of them: each socket's budget, a token bucket of NL_TIMED_BURST
+ * writes refilled at NL_TIMED_PER_SEC (writes.bpf.h). Counts stay exact either way; timing costs ~4 us per write on
+ * loopback here, following only the budget's writes keeps it to a few ms a second per socket.
  */
 #define NL_TIMED_BURST   256
 #define NL_TIMED_PER_SEC 1000
@@ -146,9 +146,9 @@ struct nl_port_key {
 	__u16 bucket;
 };
 
-/* Everything Java reads or writes without a syscall: the mmap-ed .bss of the object. */
-/* Fields every program reads on every event come first, in a cache line no program writes: a field written on one
- * CPU would otherwise take that line away from the others on each write and packet. */
+/* Everything Java reads or writes without a syscall: the mmap-ed .bss of the object. The fields every program reads
+ * on every event come first, in a cache line no program writes: a field written on one CPU would otherwise take
+ * that line away from the others on each write and packet. */
 #define NL_CACHE_LINE __attribute__((aligned(64)))
 struct nl_global {
 	__u64 active;          /* written by Java: number of open trace windows */

@@ -75,26 +75,43 @@ static __always_inline struct sock_state *create_state(struct sock *sk, bool dea
 }
 
 /*
- * Whether the socket's timing budget holds a write: all of them while a window asks for that, else a token bucket
- * kept as GCRA's one time stamp (`timed_tat`: when the bucket would be full again). Spent under the lock, read
- * without it: writes of one socket are serialized by the socket's lock, and only they spend it.
+ * Which writes are timed: all of them while a window asks for that, else each socket's budget, a token bucket of
+ * NL_TIMED_BURST writes refilled at NL_TIMED_PER_SEC, kept as GCRA's one time stamp (`timed_tat`: when the bucket
+ * would be full again). The bucket is spent evenly, not greedily: with t writes left in it, every
+ * (NL_TIMED_BURST / t)-th write is timed. A socket writing slower than the refill has every write timed; a fast run
+ * longer than the burst is timed across its whole length (densest at its start) rather than in its first
+ * NL_TIMED_BURST writes only; at a steady high rate it settles at one timed write per token. Read without the lock
+ * and spent under it: writes of one socket are serialized by the socket's lock, and only they touch it.
  */
 #define NL_TIMED_GAP_NS (1000000000ULL / NL_TIMED_PER_SEC)
 
+/* Writes the bucket holds now. */
+static __always_inline __u64 tokens_left(struct sock_state *s, __u64 now)
+{
+	__u64 debt = s->timed_tat > now ? s->timed_tat - now : 0;
+	__u64 used = (debt + NL_TIMED_GAP_NS - 1) / NL_TIMED_GAP_NS;
+	return used >= NL_TIMED_BURST ? 0 : NL_TIMED_BURST - used;
+}
+
 static __always_inline bool budget_left(struct sock_state *s, __u64 now)
 {
-	__u64 tat = s->timed_tat > now ? s->timed_tat : now;
-	return G.time_all || tat - now <= (NL_TIMED_BURST - 1) * NL_TIMED_GAP_NS;
+	if (G.time_all)
+		return true;
+	__u64 t = tokens_left(s, now);
+	return t > 0 && (__u64)s->untimed_run + 1 >= NL_TIMED_BURST / t;
 }
 
 static __always_inline bool spend_budget(struct sock_state *s, __u64 now)
 {
 	if (G.time_all)
 		return true; /* the budget is left as it was: it applies again once no window asks for every write */
-	if (!budget_left(s, now))
+	if (!budget_left(s, now)) {
+		s->untimed_run++;
 		return false;
+	}
 	__u64 tat = s->timed_tat > now ? s->timed_tat : now;
 	s->timed_tat = tat + NL_TIMED_GAP_NS;
+	s->untimed_run = 0;
 	return true;
 }
 
@@ -117,7 +134,9 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 	__u64 now = bpf_ktime_get_ns();
 	if (s && !s->dead && !budget_left(s, now)) {
 		/* Not timed: counted at its end (on_write_end), nothing to record now. Only the write that ends a run
-		 * of timed ones takes the lock, to stop its packets being followed. */
+		 * of timed ones takes the lock, to stop its packets being followed. The run length only spaces the
+		 * timed writes, so it is kept without the lock. */
+		s->untimed_run++;
 		if (s->timing) {
 			bpf_spin_lock(&s->lock);
 			if (owns(s, (__u64)sk))

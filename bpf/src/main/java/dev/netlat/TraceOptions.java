@@ -64,13 +64,15 @@ public final class TraceOptions {
      * Whether every write's stages are timed (default false). Counts (writes, bytes, packets, retransmits, drops,
      * resets) are exact either way; what this decides is which writes get latency samples.
      *
-     * <p>By default each socket times its first {@value #TIMED_BURST} writes at any rate, then up to
-     * {@value #TIMED_PER_SECOND} a second (a token bucket that idle time refills), and follows only the packets that
-     * carry those writes' bytes. A test that writes a few hundred times gets every write timed; a benchmark writing
-     * 100 000 times a second gets 1 000 a second per socket, and pays for those alone: following a write through its
-     * stages costs about 4 us on loopback here, counting one about a tenth of that. {@link NetworkView#timedWrites()}
-     * and {@link NetworkView#timedPackets()} say how many were timed, and the percentile checks count samples, so
-     * their minimum-sample rule still holds.
+     * <p>By default each socket times writes from a budget, a token bucket of {@value #TIMED_BURST} writes refilled
+     * at {@value #TIMED_PER_SECOND} a second, and follows only the packets that carry those writes' bytes. The bucket
+     * is spent evenly: with t writes left in it, every (256 / t)-th write is timed. A socket writing slower than the
+     * refill, or a test that writes a few hundred times, gets every write timed; a fast run of a few thousand writes
+     * is timed across its length, densest at its start; a benchmark writing 100 000 times a second gets about 1 000 a
+     * second per socket, and pays for those alone: following a write through its stages costs about 4 us on loopback
+     * here, counting one about a tenth of that. {@link NetworkView#timedWrites()} and
+     * {@link NetworkView#timedPackets()} say how many were timed, and the percentile checks count samples, so their
+     * minimum-sample rule still holds.
      *
      * <p>True times every write while this window is open, for all windows open at the same time.
      */
@@ -82,9 +84,9 @@ public final class TraceOptions {
         return timeEveryWrite;
     }
 
-    /** Writes each socket times at any rate before {@link #TIMED_PER_SECOND} applies (the kernel programs' NL_TIMED_BURST). */
+    /** Writes a socket's timing budget holds when full (the kernel programs' NL_TIMED_BURST). */
     public static final int TIMED_BURST = 256;
-    /** Writes each socket times per second once its burst is spent (the kernel programs' NL_TIMED_PER_SEC). */
+    /** Writes a second the budget refills with (the kernel programs' NL_TIMED_PER_SEC). */
     public static final int TIMED_PER_SECOND = 1000;
 
     public Duration readTimeout() {

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A socket writing faster than its timing budget: every write, byte and packet is still counted, only the budget's
- * writes are timed (the first {@link TraceOptions#TIMED_BURST}, then {@link TraceOptions#TIMED_PER_SECOND} a second),
- * and each timed write and followed packet has its samples. The bytes are checked against what the peer read.
+ * writes are timed (a bucket of {@link TraceOptions#TIMED_BURST} refilled at {@link TraceOptions#TIMED_PER_SECOND} a
+ * second, spent evenly), and each timed write and followed packet has its samples. The bytes are checked against
+ * what the peer read.
  */
 @Tag("kernel-matrix")
 class TimingBudgetTest {
@@ -47,8 +48,10 @@ class TimingBudgetTest {
         SoftAssertions soft = new SoftAssertions();
         soft.assertThat(r.trace.writes()).as("writes()").isEqualTo(WRITES);
         soft.assertThat(r.trace.bytes()).as("bytes() against the bytes the peer read").isEqualTo(r.peerBytes);
-        soft.assertThat(r.trace.timedWrites()).as("timed writes: the burst, then the rate, over %.3f s", r.seconds)
-                .isBetween((long) TraceOptions.TIMED_BURST, Math.min(budget, WRITES));
+        // at most the full bucket and its refill; at least the writes timed while the bucket is more than half full,
+        // where every write is timed (256 / t = 1)
+        soft.assertThat(r.trace.timedWrites()).as("timed writes: the bucket and its refill over %.3f s", r.seconds)
+                .isBetween((long) TraceOptions.TIMED_BURST / 2, Math.min(budget, WRITES));
         soft.assertThat(r.trace.timedPackets()).as("followed packets").isPositive()
                 .isLessThanOrEqualTo(r.trace.packets());
         assertSamplesMatch(soft, r.trace);

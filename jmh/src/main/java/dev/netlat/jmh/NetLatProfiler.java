@@ -119,8 +119,8 @@ public final class NetLatProfiler implements InternalProfiler {
                         "Only sockets whose local or remote port is this one (1..65535). Default: all sockets of the JVM.")
                 .withRequiredArg().ofType(String.class).describedAs("port");
         OptionSpec<String> optEvery = parser.accepts("timeEveryWrite",
-                        "true: time every write; false (default): each socket times its first 256 writes, then up to"
-                                + " 1000 a second. Counts are exact either way.")
+                        "true: time every write; false (default): each socket's timing budget, 256 writes refilled"
+                                + " at 1000 a second. Counts are exact either way.")
                 .withRequiredArg().ofType(String.class).describedAs("bool");
 
         String line = initLine == null ? "" : initLine;

@@ -27,6 +27,11 @@ public final class NetlatConfig {
      */
     public static final String LOST_EVENTS = dev.netlat.assertj.LostEvents.CONFIG_KEY;
     /**
+     * {@code true}: every traced test times every write, as {@link TraceNetwork#timeEveryWrite()} does for one;
+     * {@code false} (default): each socket's timing budget, see {@link dev.netlat.TraceOptions#timeEveryWrite(boolean)}.
+     */
+    public static final String TIME_EVERY_WRITE = "netlat.timeEveryWrite";
+    /**
      * <b>Testing aid.</b> When set, tracing behaves as unavailable with this text as the reason, so the skip/fail
      * policy can be tested anywhere (e.g. with EngineTestKit).
      */

@@ -117,7 +117,15 @@ final class TraceSettings {
             }
             budgets.add(new Budget(b.stage(), p, b.below(), limit, b.allowLostSamples()));
         }
-        return new TraceSettings(name, window, ports, List.copyOf(budgets),
-                tn.map(TraceNetwork::timeEveryWrite).orElse(false));
+        boolean everyWrite = tn.map(TraceNetwork::timeEveryWrite).orElse(false)
+                || NetlatConfig.get(context, NetlatConfig.TIME_EVERY_WRITE).map(v -> {
+                    if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
+                        throw new ExtensionConfigurationException("Invalid configuration parameter "
+                                + NetlatConfig.TIME_EVERY_WRITE + "=" + v + " for test " + name
+                                + ": expected true or false");
+                    }
+                    return Boolean.parseBoolean(v);
+                }).orElse(false);
+        return new TraceSettings(name, window, ports, List.copyOf(budgets), everyWrite);
     }
 }
