@@ -82,6 +82,13 @@ class BpfObjectGuardTest {
     }
 
     @Test
+    void theTimingBudgetTheApiDescribesIsTheKernelPrograms() {
+        Layout l = Layout.INSTANCE;
+        assertThat(dev.netlat.TraceOptions.TIMED_BURST).isEqualTo(l.get("const.NL_TIMED_BURST"));
+        assertThat(dev.netlat.TraceOptions.TIMED_PER_SECOND).isEqualTo(l.get("const.NL_TIMED_PER_SEC"));
+    }
+
+    @Test
     void javaEnumsAreInTheOrderOfTheCSideConstants() {
         Layout l = Layout.INSTANCE;
         String[] kinds = {"RK_TIMEOUT", "RK_FAST", "RK_TLP", "RK_SYN", "RK_SYN_ACK", "RK_OTHER"};
