@@ -154,10 +154,9 @@ struct sock_state {
 	__u64 call_msg;    /* msghdr of the timed write in progress, 0 when none (a write not timed leaves no trace here) */
 	__u64 timed_tat;   /* the timing budget (budget_left): when it would be full again */
 	__u32 untimed_run; /* writes not timed since the last timed one */
-	__u32 timing;      /* the last write started was timed: every new packet is followed */
-	__u32 t_end;       /* end of the timed writes' and followed packets' data: while not timing, packets starting
-			    * at or after it carry no timed byte and are counted, not followed */
-	__u32 pad1;
+	__u32 t_end;       /* end of the timed writes' and followed packets' data: while no timed write is in progress
+			    * (call_msg), packets starting at or after it carry no timed byte and are counted, not
+			    * followed */
 	__u64 call_start;
 	__u32 call_seq0;   /* write_seq when the write in progress started */
 	__u32 q_max;       /* end of the highest data queued so far: anything at or below is a retransmission */

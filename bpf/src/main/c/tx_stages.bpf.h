@@ -56,10 +56,10 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	__u8 fl;
 	if (tcp_header(skb, &seq, &end, &fl, &ack) <= 0)
 		return 0;
-	/* Followed when it may carry a timed write's bytes; else only counted. Read without the lock: `timing` and
-	 * `t_end` change at a write's start and end, and this socket's transmissions are serialized with its writes
-	 * by the socket lock. */
-	bool follow = s->timing || before(seq, s->t_end);
+	/* Followed when it may carry a timed write's bytes: one is in progress, or the packet starts before the end of
+	 * those already written; else only counted. Read without the lock: `call_msg` and `t_end` change at a write's
+	 * start and end, and this socket's transmissions are serialized with its writes by the socket lock. */
+	bool follow = s->call_msg || before(seq, s->t_end);
 	bool noq = follow && no_qdisc(skb);
 	/* stamps a followed packet, and an only counted one keeps its state from being given back (NL_RELEASE_NS), as a
 	 * followed one does by staying in the ring */
@@ -145,7 +145,7 @@ static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device 
 	__u8 fl;
 	if (tcp_header(skb, &seq, &end, &fl, &ack) <= 0)
 		return 0;
-	if (!s->timing && !before(seq, s->t_end))
+	if (!s->call_msg && !before(seq, s->t_end))
 		return 0; /* carries no byte of a followed packet (see on_dev_queue) */
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);

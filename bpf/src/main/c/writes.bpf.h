@@ -12,8 +12,28 @@
 struct call_cache {
 	__u64 msg;
 	__u64 sk;
-	__u64 epoch; /* a cache entry of an earlier tracing period never matches */
+	__u32 epoch; /* a cache entry of an earlier tracing period never matches */
+	__u32 timed; /* the write's stages are followed: its end goes to the socket's state; else it is only counted */
 };
+
+/* Remembers the write in progress of this thread, found in scope at its start. */
+static __always_inline void remember_call(struct call_cache *cc, struct sock *sk, struct msghdr *msg, __u32 epoch,
+					  bool timed)
+{
+	if (cc) {
+		cc->msg = (__u64)msg;
+		cc->sk = (__u64)sk;
+		cc->epoch = epoch;
+		cc->timed = timed;
+	}
+}
+
+/* A write's count, in the global and per-port counters. */
+static __always_inline void count_write(__u16 lport, __u16 rport, int bytes)
+{
+	count(lport, rport, NL_C_WRITES, 1);
+	count(lport, rport, NL_C_BYTES, bytes);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -101,18 +121,13 @@ static __always_inline bool budget_left(struct sock_state *s, __u64 now)
 	return t > 0 && (__u64)s->untimed_run + 1 >= NL_TIMED_BURST / t;
 }
 
-static __always_inline bool spend_budget(struct sock_state *s, __u64 now)
+/* Called only when budget_left() said yes (the lock changes nothing of it: only writes touch it). */
+static __always_inline void spend_budget(struct sock_state *s, __u64 now)
 {
 	if (G.time_all)
-		return true; /* the budget is left as it was: it applies again once no window asks for every write */
-	if (!budget_left(s, now)) {
-		s->untimed_run++;
-		return false;
-	}
-	__u64 tat = s->timed_tat > now ? s->timed_tat : now;
-	s->timed_tat = tat + NL_TIMED_GAP_NS;
+		return; /* the budget is left as it was: it applies again once no window asks for every write */
+	s->timed_tat = (s->timed_tat > now ? s->timed_tat : now) + NL_TIMED_GAP_NS;
 	s->untimed_run = 0;
-	return true;
 }
 
 /* A write call starts (the first time its hook fires for this call: the tracepoint fires once per loop round). */
@@ -133,21 +148,10 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 		return 0; /* a later loop round of the same timed write */
 	__u64 now = bpf_ktime_get_ns();
 	if (s && !s->dead && !budget_left(s, now)) {
-		/* Not timed: counted at its end (on_write_end), nothing to record now. Only the write that ends a run
-		 * of timed ones takes the lock, to stop its packets being followed. The run length only spaces the
-		 * timed writes, so it is kept without the lock. */
+		/* Not timed: counted at its end (on_write_end), nothing to record now, no lock (the run length only
+		 * spaces the timed writes) */
 		s->untimed_run++;
-		if (s->timing) {
-			bpf_spin_lock(&s->lock);
-			if (owns(s, (__u64)sk))
-				s->timing = 0;
-			bpf_spin_unlock(&s->lock);
-		}
-		if (cc) {
-			cc->msg = (__u64)msg;
-			cc->sk = (__u64)sk;
-			cc->epoch = epoch;
-		}
+		remember_call(cc, sk, msg, epoch, false);
 		return 0;
 	}
 	if (!s || s->dead)
@@ -162,14 +166,11 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 	if (live) {
 		freshen(s, epoch, nxt, &pd);
 		s->busy_ns = now;
-		/* the flag packet hooks read without the lock: writes are serialized by the socket's lock, and so are
-		 * the transmissions of its data, so they see the value of the write that queued that data */
-		s->timing = spend_budget(s, now);
-		if (s->timing) {
-			s->call_msg = (__u64)msg;
-			s->call_start = now;
-			s->call_seq0 = seq0;
-		}
+		spend_budget(s, now);
+		/* also read by the packet hooks without the lock (on_dev_queue) */
+		s->call_msg = (__u64)msg;
+		s->call_start = now;
+		s->call_seq0 = seq0;
 	}
 	bpf_spin_unlock(&s->lock);
 	if (!live) {
@@ -178,11 +179,7 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 		__sync_fetch_and_add(&G.lost[NL_L_STATE_RELEASED], 1);
 		return 0;
 	}
-	if (cc) {
-		cc->msg = (__u64)msg;
-		cc->sk = (__u64)sk;
-		cc->epoch = epoch;
-	}
+	remember_call(cc, sk, msg, epoch, true);
 	record_pending(&pd);
 	return 0;
 }
@@ -192,19 +189,26 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 {
 	/* the write is over, also when no window is open any more: the next write may reuse the msghdr address */
 	struct call_cache *cc = bpf_task_storage_get(&current_call, bpf_get_current_task_btf(), 0, 0);
-	if (cc && cc->sk == (__u64)sk)
+	bool untimed = false;
+	if (cc && cc->sk == (__u64)sk) {
+		untimed = cc->msg && !cc->timed && cc->epoch == (__u32)G.epoch;
 		cc->msg = 0;
+	}
 	if (!G.active)
 		return 0;
+	/* the ports are the socket's own: its state may have been given back during a long write */
+	if (untimed) {
+		/* its start found it in scope and traced, and not timed: only counted, no state needed */
+		if (ret > 0)
+			count_write(SOCK_LPORT(sk), SOCK_RPORT(sk), ret);
+		return 0;
+	}
 	struct sock_state *s = sock_state_of(sk);
 	if (!s || !s->call_msg || s->key != (__u64)sk) {
-		/* not timed: counted if its socket is traced (its state may have been given back during a long write:
-		 * the ports are the socket's own) */
-		if (ret > 0 && in_scope() && (s || traced_of(sk))) {
-			__u16 lport = SOCK_LPORT(sk), rport = SOCK_RPORT(sk);
-			count(lport, rport, NL_C_WRITES, 1);
-			count(lport, rport, NL_C_BYTES, ret);
-		}
+		/* not timed, and its start not remembered (no task storage, or a window opened since): counted if its
+		 * socket is traced */
+		if (ret > 0 && in_scope() && (s || traced_of(sk)))
+			count_write(SOCK_LPORT(sk), SOCK_RPORT(sk), ret);
 		return 0;
 	}
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk), end = BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
@@ -244,10 +248,8 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 	}
 	/* a write in progress (call_msg set until the lock above) keeps its state from being given back: the ports
 	 * are its own */
-	if (wrote) {
-		count(s->lport, s->rport, NL_C_WRITES, 1);
-		count(s->lport, s->rport, NL_C_BYTES, ret);
-	}
+	if (wrote)
+		count_write(s->lport, s->rport, ret);
 	if (pushed)
 		count(s->lport, s->rport, NL_C_TIMED_WRITES, 1);
 	if (overflow)
