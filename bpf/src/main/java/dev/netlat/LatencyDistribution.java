@@ -73,11 +73,17 @@ public final class LatencyDistribution {
 
     /** {@code "timed 278 of 5000 writes"}, or "" when every one was timed. */
     public String timingNote() {
-        if (timedOf == 0) {
-            return "";
-        }
-        String unit = metric.unit() == Stage.Unit.WRITE ? "writes" : "packets";
-        return "timed " + timed + " of " + timedOf + " " + unit;
+        return timingNote(timed, timedOf, metric.unit());
+    }
+
+    /** {@code "timed 278 of 5000 writes"} (or packets), or "" when {@code timed} is all {@code total} of them. */
+    public static String timingNote(long timed, long total, Stage.Unit unit) {
+        return timed >= total ? "" : "timed " + timed + " of " + total + (unit == Stage.Unit.WRITE ? " writes" : " packets");
+    }
+
+    /** " (timed 278 of 5000 writes)", or "". */
+    private String timingSuffix() {
+        return timedOf == 0 ? "" : " (" + timingNote() + ")";
     }
 
     /** A measured distribution from bucket counts in the {@link HistogramBuckets} layout. */
@@ -303,16 +309,11 @@ public final class LatencyDistribution {
         for (int i = 0; i < sum.length; i++) {
             sum[i] += other.counts[i];
         }
-        long t = (timedOf == 0 ? 0 : timed) + (other.timedOf == 0 ? 0 : other.timed);
-        long of = timedOf + other.timedOf;
-        // a side that timed everything adds its own count to both
-        if (of > 0) {
-            t += timedOf == 0 ? count : 0;
-            of += timedOf == 0 ? count : 0;
-            t += other.timedOf == 0 ? other.count : 0;
-            of += other.timedOf == 0 ? other.count : 0;
-        }
-        return new LatencyDistribution(metric, status, reason, sum, sumNanos + other.sumNanos, t, of);
+        // a side that timed everything counts its samples as both timed and total
+        long t = (timedOf == 0 ? count : timed) + (other.timedOf == 0 ? other.count : other.timed);
+        long of = (timedOf == 0 ? count : timedOf) + (other.timedOf == 0 ? other.count : other.timedOf);
+        return new LatencyDistribution(metric, status, reason, sum, sumNanos + other.sumNanos, t < of ? t : 0,
+                t < of ? of : 0);
     }
 
     /** One line: {@code QDISC n=1200 p50=12.3µs p90=… p99=… p99.9=… max=…}, or the reason. */
@@ -325,8 +326,7 @@ public final class LatencyDistribution {
         }
         return String.format(Locale.ROOT, "%-6s n=%d p50=%s p90=%s p99=%s p99.9=%s max=%s%s", name(), count,
                 DurationFormat.format(p50()), DurationFormat.format(p90()), DurationFormat.format(p99()),
-                DurationFormat.format(p999()), DurationFormat.format(max()),
-                timedOf == 0 ? "" : " (" + timingNote() + ")");
+                DurationFormat.format(p999()), DurationFormat.format(max()), timingSuffix());
     }
 
     /**
@@ -341,7 +341,7 @@ public final class LatencyDistribution {
                     .append(" (").append(reason).append(")\n").toString();
         }
         sb.append(", ").append(count).append(count == 1 ? " sample" : " samples")
-                .append(timedOf == 0 ? "" : " (" + timingNote() + ")").append('\n');
+                .append(timingSuffix()).append('\n');
         if (count == 0) {
             return sb.toString();
         }

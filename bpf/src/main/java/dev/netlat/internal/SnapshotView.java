@@ -58,15 +58,10 @@ class SnapshotView implements NetworkView {
     }
 
     private LatencyDistribution histogram(Metric metric, int hist) {
-        return counts(metric, hist).timed(Math.min(timed(metric), all(metric)), all(metric));
-    }
-
-    private long timed(Metric metric) {
-        return metric.unit() == Stage.Unit.WRITE ? timedWrites() : timedPackets();
-    }
-
-    private long all(Metric metric) {
-        return metric.unit() == Stage.Unit.WRITE ? writes() : packets();
+        boolean perWrite = metric.unit() == Stage.Unit.WRITE;
+        long all = perWrite ? writes() : packets();
+        long timed = perWrite ? timedWrites() : timedPackets();
+        return counts(metric, hist).timed(Math.min(timed, all), all);
     }
 
     private LatencyDistribution counts(Metric metric, int hist) {

@@ -99,7 +99,8 @@ public record TraceReport(int schemaVersion, TestRef test, String window, List<I
 
         /** "timed 278 of 5000 writes" when fewer writes than all were timed, else "". */
         public String timingNote() {
-            return timedWrites == null || timedWrites >= writes ? "" : "timed " + timedWrites + " of " + writes + " writes";
+            return timedWrites == null ? ""
+                    : dev.netlat.LatencyDistribution.timingNote(timedWrites, writes, dev.netlat.Stage.Unit.WRITE);
         }
     }
 
