@@ -200,6 +200,13 @@ struct {
 	__type(value, struct sweeper);
 } sweeper SEC(".maps");
 
+/* Accesses the compiler keeps whole and in program order, for fields read without the lock. On x86, the only target
+ * built, the CPU keeps stores in order and loads in order, so that is enough for one writer and lock-free readers. */
+#define READ_ONCE_U64(x) (*(volatile __u64 *)&(x))
+#define READ_ONCE_U32(x) (*(volatile __u32 *)&(x))
+#define WRITE_ONCE_U64(x, v) (*(volatile __u64 *)&(x) = (v))
+#define WRITE_ONCE_U32(x, v) (*(volatile __u32 *)&(x) = (v))
+
 /*
  * Whether `s`, found under `key` and now locked, is still that socket's live state. A state being given back is
  * marked dead under its lock before it is deleted, and a deleted element's memory can be reused at once for another

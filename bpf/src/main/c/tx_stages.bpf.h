@@ -57,9 +57,9 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	if (tcp_header(skb, &seq, &end, &fl, &ack) <= 0)
 		return 0;
 	/* Followed when it may carry a timed write's bytes: one is in progress, or the packet starts before the end of
-	 * those already written; else only counted. Read without the lock: `call_msg` and `t_end` change at a write's
-	 * start and end, and this socket's transmissions are serialized with its writes by the socket lock. */
-	bool follow = s->call_msg || before(seq, s->t_end);
+	 * those already written; else only counted. Read without the lock, call_msg first: a write's end covers it in
+	 * t_end before it clears call_msg (on_write_end). */
+	bool follow = READ_ONCE_U64(s->call_msg) || before(seq, READ_ONCE_U32(s->t_end));
 	bool noq = follow && no_qdisc(skb);
 	/* stamps a followed packet, and an only counted one keeps its state from being given back (NL_RELEASE_NS), as a
 	 * followed one does by staying in the ring */
@@ -99,7 +99,7 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 			s->p_tail++;
 			pushed = true;
 			if (after(end, s->t_end))
-				s->t_end = end;
+				WRITE_ONCE_U32(s->t_end, end);
 		}
 		s->q_max = end;
 	}
@@ -145,7 +145,7 @@ static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device 
 	__u8 fl;
 	if (tcp_header(skb, &seq, &end, &fl, &ack) <= 0)
 		return 0;
-	if (!s->call_msg && !before(seq, s->t_end))
+	if (!READ_ONCE_U64(s->call_msg) && !before(seq, READ_ONCE_U32(s->t_end)))
 		return 0; /* carries no byte of a followed packet (see on_dev_queue) */
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);

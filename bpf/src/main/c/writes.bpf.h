@@ -220,7 +220,13 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 	if (live)
 		freshen(s, epoch, nxt, &pd);
 	if (live && s->call_msg) {
-		s->call_msg = 0;
+		/* the packet hooks read call_msg, then t_end, without the lock (on_dev_queue), and this write's data
+		 * may be transmitted from another CPU right now (the socket lock is released before this hook): t_end
+		 * must cover the write before call_msg stops doing so */
+		if (ret > 0 && after(end, s->t_end))
+			WRITE_ONCE_U32(s->t_end, end);
+		asm volatile("" ::: "memory");
+		WRITE_ONCE_U64(s->call_msg, 0);
 		if (ret > 0) {
 			wrote = true;
 			__u32 busy_d = s->w_tail - s->w_d, busy_a = s->w_tail - s->w_a;
@@ -233,8 +239,6 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 				W->t_call = s->call_start;
 				s->w_tail++;
 				pushed = true;
-				if (after(end, s->t_end))
-					s->t_end = end;
 			}
 		}
 	}
