@@ -25,7 +25,6 @@
 	X(dev_queue,         nl_dev_queue,           tp_btf, net_dev_queue,         1, "6.1 6.12 6.18") \
 	X(start_xmit,        nl_start_xmit,          tp_btf, net_dev_start_xmit,    2, "6.1 6.12 6.18") \
 	X(netif_rx,          nl_netif_rx,            tp_btf, netif_rx,              1, "6.1 6.12 6.18") \
-	X(netif_rx_nested,    nl_netif_rx_nested,    tp_btf, netif_rx,           1, "6.1 6.12 6.18") \
 	X(consume_skb,       nl_consume_skb,         tp_btf, consume_skb,           1, "6.1 6.12 6.18") \
 	X(consume_skb_nested, nl_consume_skb_nested, tp_btf, consume_skb,        1, "6.1 6.12 6.18") \
 	X(tcp_probe,         nl_tcp_probe,           tp_btf, tcp_probe,             2, "6.1 6.12 6.18") \

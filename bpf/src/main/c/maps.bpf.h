@@ -74,9 +74,14 @@ struct {
 #define SOCK_LPORT(sk) ((sk)->__sk_common.skc_num)
 #define SOCK_RPORT(sk) bpf_ntohs((sk)->__sk_common.skc_dport)
 
+static __always_inline bool in_scope_of(__u64 pid_tgid)
+{
+	return !knobs.target_tgid || (pid_tgid >> 32) == knobs.target_tgid;
+}
+
 static __always_inline bool in_scope(void)
 {
-	return !knobs.target_tgid || (bpf_get_current_pid_tgid() >> 32) == knobs.target_tgid;
+	return in_scope_of(bpf_get_current_pid_tgid());
 }
 
 static __always_inline struct traced *traced_of(const struct sock *sk)
@@ -144,7 +149,7 @@ struct sock_state {
 	__u32 pad0;
 	struct bpf_timer settle_later; /* finishes, outside the ACK's processing, what an ACK's hook left to resolve */
 	__u64 key;         /* the struct sock * this state belongs to, as a number; set under the lock at creation */
-	__u64 busy_ns;     /* when the socket's last write started, or its last packet only counted was queued */
+	__u64 busy_ns;     /* when the socket's last timed write started */
 	__u32 dead;        /* given back: being deleted from `socks`; nothing may be recorded in it any more */
 	__u32 epoch;
 	__u16 lport;
@@ -152,14 +157,9 @@ struct sock_state {
 	__u16 family;
 	__u16 pad;
 	__u64 call_msg;    /* msghdr of the timed write in progress, 0 when none (a write not timed leaves no trace here) */
-	__u64 timed_tat;   /* the timing budget (budget_left): when it would be full again */
-	__u32 untimed_run; /* writes not timed since the last timed one */
-	__u32 t_end;       /* end of the timed writes' and followed packets' data: while no timed write is in progress
-			    * (call_msg), packets starting at or after it carry no timed byte and are counted, not
-			    * followed */
 	__u64 call_start;
 	__u32 call_seq0;   /* write_seq when the write in progress started */
-	__u32 q_max;       /* end of the highest data queued so far: anything at or below is a retransmission */
+	__u32 q_max;       /* end of the highest followed data queued so far (sock_hot.q_max: of all data) */
 	__u32 x_max;       /* same for net_dev_start_xmit */
 	__u32 w_tail, w_q, w_d, w_a;
 	__u32 p_head, p_tail, p_x, p_xl, p_d, p_a, scan;
@@ -199,6 +199,62 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sweeper);
 } sweeper SEC(".maps");
+
+/*
+ * What every packet and write of a traced socket needs, in the socket's own storage (sk->sk_bpf_storage): found
+ * without a hash lookup, and enough for a write that is not timed, and for a packet that is not followed, to be
+ * counted without touching `socks` or taking a lock. Created at the socket's first write in scope, freed with the
+ * socket. Each field has one writer at a time: the write-start and packet-queue hooks run under the socket's lock
+ * (lock_sock, or bh_lock_sock while no task owns it), and so does the ACK hook; the write-end hook runs after
+ * release_sock on 6.12 and 6.18 and only clears call_msg, after moving t_end. The start_xmit hook only reads.
+ */
+struct sock_hot {
+	__u32 epoch;       /* the tracing period the fields below belong to (hot_fresh resets them for a new one) */
+	__u32 q_max;       /* end of the highest data queued so far: anything at or below is a retransmission */
+	__u64 cur_msg;     /* msghdr of the last write call started in scope, until it ends (0 then) */
+	__u32 cur_tid;     /* and its thread: a later loop round of that call is recognized by both */
+	__u32 call_tid;    /* the thread of the timed write in progress */
+	__u64 call_msg;    /* msghdr of the timed write in progress, 0 when none */
+	__u32 t_end;       /* end of the timed writes' and followed packets' data: while no timed write is in progress
+			    * (call_msg), packets starting at or after it carry no timed byte and are counted, not
+			    * followed */
+	__u32 ack_pending; /* followed packets may wait for their ACK: the ACK hook looks at `socks` only then */
+	__u64 timed_tat;   /* the timing budget (budget_left): when it would be full again */
+	__u32 untimed_run; /* writes not timed since the last timed one */
+	__u32 retrans_seen; /* traced_socks' retrans_seen as last set (on_retransmit): lets each ACK see that no
+			     * retransmit went uncounted without looking the socket up there (retrans_catch_up) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_hot);
+} sock_hot SEC(".maps");
+
+static __always_inline struct sock_hot *hot_of(const struct sock *sk)
+{
+	return bpf_sk_storage_get(&sock_hot, (struct sock *)sk, 0, 0);
+}
+
+/*
+ * The socket's hot fields for the current tracing period: those of an earlier one are forgotten (the socket starts
+ * afresh at snd_nxt, with a full timing budget). Only where the socket's lock is held (see struct sock_hot).
+ */
+static __always_inline void hot_fresh(struct sock_hot *h, __u32 epoch, const struct sock *sk)
+{
+	if (h->epoch == epoch)
+		return;
+	__u32 snd_nxt = BPF_CORE_READ((struct tcp_sock *)sk, snd_nxt);
+	h->epoch = epoch;
+	h->q_max = snd_nxt;
+	h->t_end = snd_nxt;
+	h->cur_msg = 0;
+	h->call_msg = 0;
+	h->ack_pending = 0;
+	h->timed_tat = 0;
+	h->untimed_run = 0;
+}
 
 /* Accesses the compiler keeps whole and in program order, for fields read without the lock. On x86, the only target
  * built, the CPU keeps stores in order and loads in order, so that is enough for one writer and lock-free readers. */
@@ -275,7 +331,6 @@ struct {
  * already running on a CPU is skipped by the kernel when its tracepoint fires again there, e.g. from a softirq that
  * interrupted it; the hook's nested program then runs instead).
  */
-#define NEST_NETIF_RX    0
 #define NEST_CONSUME_SKB 1
 #define NEST_TCP_PROBE   2
 #define NEST_RETRANSMIT  3

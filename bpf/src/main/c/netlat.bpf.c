@@ -58,9 +58,12 @@ int BPF_PROG(nl_send_length_fexit, struct sock *sk, struct msghdr *msg, size_t s
 /* ---- packet path: the same tracepoints on 6.1, 6.12 and 6.18 ---- */
 
 /* net_dev_queue and net_dev_start_xmit fire with bottom halves off (__dev_queue_xmit's rcu_read_lock_bh(), or the
- * NET_TX softirq), and hard interrupts do not transmit through them (netpoll calls the driver directly): their
- * programs cannot be interrupted by another run of the same hook, so they need no nested twin, whose run on every
- * packet cost as much as an empty program's. A miss would still be reported (KERNEL_SKIPPED_RUNS). */
+ * NET_TX softirq), and hard interrupts do not transmit through them (netpoll calls the driver directly); netif_rx
+ * fires in netif_rx_internal(), which netif_rx() enters with bottom halves off and __netif_rx() and dev_forward_skb()
+ * only from a transmit path or a softirq. Only a hard interrupt handler that calls netif_rx() itself (some legacy
+ * drivers; not loopback, veth or virtio) could interrupt one of these programs with another run of its hook: they
+ * need no nested twin, whose run on every packet cost as much as an empty program's. A miss would still be reported
+ * (KERNEL_SKIPPED_RUNS). */
 
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(nl_dev_queue, struct sk_buff *skb)
@@ -77,13 +80,7 @@ int BPF_PROG(nl_start_xmit, struct sk_buff *skb, struct net_device *dev)
 SEC("tp_btf/netif_rx")
 int BPF_PROG(nl_netif_rx, struct sk_buff *skb)
 {
-	return PRIMARY(NEST_NETIF_RX, on_netif_rx(skb));
-}
-
-SEC("tp_btf/netif_rx")
-int BPF_PROG(nl_netif_rx_nested, struct sk_buff *skb)
-{
-	return NESTED(NEST_NETIF_RX, on_netif_rx(skb));
+	return on_netif_rx(skb);
 }
 
 /* 6.3 added a second argument (location), unused here: one program fits both signatures. consume_skb fires for

@@ -112,7 +112,6 @@ static __always_inline void reset_state(struct sock_state *s, __u32 epoch, __u32
 {
 	s->epoch = epoch;
 	s->call_msg = 0;
-	s->t_end = snd_nxt;
 	s->q_max = snd_nxt;
 	s->x_max = snd_nxt;
 	s->w_q = s->w_d = s->w_a = s->w_tail;

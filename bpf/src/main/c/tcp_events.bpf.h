@@ -82,6 +82,9 @@ static __always_inline int on_retransmit(const struct sock *sk, const struct sk_
 	__u32 seq = 0;
 	bpf_probe_read_kernel(&seq, sizeof(seq), (char *)skb + bpf_core_field_offset(struct sk_buff, cb));
 	long payload = BPF_CORE_READ(skb, len);
+	struct sock_hot *h = hot_of(sk);
+	if (h)
+		h->retrans_seen = t->retrans_seen;
 	__u32 kind = retransmit_kind(sk);
 	count_retransmits(lport, rport, segs, kind);
 	if (payload > 0)
@@ -97,14 +100,19 @@ static __always_inline int on_retransmit(const struct sock *sk, const struct sk_
  * picks up what no event brought. Their kind is the socket's state at that ACK; their bytes are not known. Runs under
  * the socket lock, as on_retransmit does.
  */
-static __always_inline void retrans_catch_up(const struct sock *sk)
+static __always_inline void retrans_catch_up(const struct sock *sk, struct sock_hot *h)
 {
-	if (!knobs.retrans_catch_up || !G.active)
+	if (!knobs.retrans_catch_up)
+		return;
+	/* the common case, nothing retransmitted since the last look, without a lookup in traced_socks */
+	if (h && BPF_CORE_READ((struct tcp_sock *)sk, total_retrans) == h->retrans_seen)
 		return;
 	struct traced *t = traced_of(sk);
 	if (!t)
 		return;
 	__u32 segs = take_retrans_growth(sk, t);
+	if (h)
+		h->retrans_seen = t->retrans_seen;
 	if (segs)
 		count_retransmits(SOCK_LPORT(sk), SOCK_RPORT(sk), segs, retransmit_kind(sk));
 }
@@ -112,8 +120,11 @@ static __always_inline void retrans_catch_up(const struct sock *sk)
 /* An incoming segment of a traced socket: the ACK stage, and retransmits no event brought (where that can happen). */
 static __always_inline int on_ack(struct sock *sk, struct sk_buff *skb)
 {
-	retrans_catch_up(sk);
-	return on_tcp_probe(sk, skb);
+	if (!G.active)
+		return 0;
+	struct sock_hot *h = hot_of(sk);
+	retrans_catch_up(sk, h);
+	return on_tcp_probe(sk, skb, h);
 }
 
 static __always_inline int on_retransmit_synack(const struct sock *sk)

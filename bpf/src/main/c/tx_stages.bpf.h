@@ -49,46 +49,49 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	struct sock *sk = skb->sk;
 	if (!sk)
 		return 0;
-	struct sock_state *s = sock_state_of(sk);
-	if (!s)
-		return 0;
+	struct sock_hot *h = hot_of(sk);
+	if (!h)
+		return 0; /* not a traced socket that wrote */
 	__u32 seq, end, ack;
 	__u8 fl;
 	if (tcp_header(skb, &seq, &end, &fl, &ack) <= 0)
 		return 0;
+	/* this hook runs under the socket's lock (struct sock_hot): its hot fields are this hook's to change */
+	__u32 epoch = G.epoch;
+	hot_fresh(h, epoch, sk);
+	__u32 q_max = h->q_max;
+	if (!after(end, q_max))
+		return 0; /* a retransmission: counted by its own hook */
+	h->q_max = end;
+	count(SOCK_LPORT(sk), SOCK_RPORT(sk), NL_C_PACKETS, 1);
 	/* Followed when it may carry a timed write's bytes: one is in progress, or the packet starts before the end of
-	 * those already written; else only counted. Read without the lock, call_msg first: a write's end covers it in
-	 * t_end before it clears call_msg (on_write_end). */
-	bool follow = READ_ONCE_U64(s->call_msg) || before(seq, READ_ONCE_U32(s->t_end));
-	bool noq = follow && no_qdisc(skb);
-	/* stamps a followed packet, and an only counted one keeps its state from being given back (NL_RELEASE_NS), as a
-	 * followed one does by staying in the ring */
+	 * those already written. Else it is only counted, with no lookup or lock. call_msg first: a write's end
+	 * covers it in t_end before it clears call_msg (on_write_end), possibly on another CPU. */
+	if (!READ_ONCE_U64(h->call_msg) && !before(seq, READ_ONCE_U32(h->t_end)))
+		return 0;
+	struct sock_state *s = sock_state_of(sk);
+	if (!s)
+		return 0; /* a timed write's state is created at its start: given back since, nothing to follow */
+	bool noq = no_qdisc(skb);
 	__u64 now = bpf_ktime_get_ns();
-	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
+	__u32 nxt = snd_nxt_of(sk);
 	struct pending pd = {};
-	bool pushed = false, overflow = false, counted = false;
+	bool pushed = false, overflow = false;
 	bpf_spin_lock(&s->lock);
-	if (owns(s, (__u64)sk))
+	if (owns(s, (__u64)sk)) {
 		freshen(s, epoch, nxt, &pd);
-	else
-		end = s->q_max; /* given back: nothing to record */
-	if (after(end, s->q_max) && !follow) {
-		counted = true;
-		s->q_max = end;
-		s->busy_ns = now;
-	} else if (after(end, s->q_max)) { /* first transmission of (some of) these bytes */
 		/* New data starts where the last new data ended. Bytes between q_max and this skb's start left in a
 		 * packet whose net_dev_queue no program saw: a kernel can skip BPF programs unseen (the PID-1 skip of
 		 * Availability.caveats()). This packet covers them too, from q_max, so that the writes ending in them
 		 * still get their TOTAL and ACK samples; `seen` says where its queue time starts to apply. */
-		if (after(seq, s->q_max))
+		if (after(seq, q_max))
 			__sync_fetch_and_add(&G.lost[NL_L_NO_QUEUE], 1); /* the unseen packet(s): at least one */
 		if (s->p_tail - s->p_head >= knobs.packets_in_flight) {
 			overflow = true;
 		} else {
 			struct pslot *P = &s->p[s->p_tail & P_MASK];
-			P->seq = s->q_max;                          /* new data only, and the gap before it */
-			P->seen = after(seq, s->q_max) ? seq : s->q_max; /* where its queue time starts to apply */
+			P->seq = q_max;                          /* new data only, and the gap before it */
+			P->seen = after(seq, q_max) ? seq : q_max; /* where its queue time starts to apply */
 			P->end = end;
 			P->t_queue = now;
 			P->t_xmit = 0;
@@ -98,22 +101,19 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 			P->flags = noq ? PF_NOQUEUE : 0;
 			s->p_tail++;
 			pushed = true;
-			if (after(end, s->t_end))
-				WRITE_ONCE_U32(s->t_end, end);
 		}
 		s->q_max = end;
 	}
 	bpf_spin_unlock(&s->lock);
 	record_pending(&pd);
 	if (pushed) {
+		if (after(end, h->t_end))
+			WRITE_ONCE_U32(h->t_end, end);
+		h->ack_pending = 1;
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_QDISC], 1);
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_DEVICE], 1);
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_RTT], 1);
-	}
-	/* a state with a packet just queued is not quiet, so it is not given back: its ports are still its own */
-	if (pushed || overflow || counted)
-		count(s->lport, s->rport, NL_C_PACKETS, 1);
-	if (pushed) {
+		/* a state with a packet just queued is not quiet, so it is not given back: its ports are still its own */
 		count(s->lport, s->rport, NL_C_TIMED_PACKETS, 1);
 		if (noq)
 			count(s->lport, s->rport, NL_C_NOQUEUE_PACKETS, 1);
@@ -138,15 +138,20 @@ static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device 
 	struct sock *sk = skb->sk;
 	if (!sk)
 		return 0;
-	struct sock_state *s = sock_state_of(sk);
-	if (!s)
+	struct sock_hot *h = hot_of(sk);
+	/* read without a lock (this hook may run on another CPU than the socket's): followed packets all ACKed and no
+	 * timed write in progress means this skb carries no followed byte, found without reading its header */
+	if (!h || (!READ_ONCE_U64(h->call_msg) && !READ_ONCE_U32(h->ack_pending)))
 		return 0;
 	__u32 seq, end, ack;
 	__u8 fl;
 	if (tcp_header(skb, &seq, &end, &fl, &ack) <= 0)
 		return 0;
-	if (!READ_ONCE_U64(s->call_msg) && !before(seq, READ_ONCE_U32(s->t_end)))
+	if (!READ_ONCE_U64(h->call_msg) && !before(seq, READ_ONCE_U32(h->t_end)))
 		return 0; /* carries no byte of a followed packet (see on_dev_queue) */
+	struct sock_state *s = sock_state_of(sk);
+	if (!s)
+		return 0;
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
 	struct pending pd = {};
@@ -282,13 +287,16 @@ static __always_inline __u32 ack_tcp_acts_on(const struct sk_buff *skb, __u32 hd
 }
 
 /* ACKs of an established socket: every incoming segment passes tcp_probe (tcp_rcv_established). */
-static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb)
+static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb, struct sock_hot *h)
 {
-	if (!G.active)
-		return 0;
+	/* this hook runs under the socket's lock, as on_dev_queue does: ack_pending cannot change meanwhile */
+	if (!h || !h->ack_pending)
+		return 0; /* not traced, or no followed packet waits for an ACK */
 	struct sock_state *s = sock_state_of(sk);
-	if (!s || s->p_a == s->p_tail)
-		return 0; /* not traced, or nothing waits for an ACK (a racy read: the next ACK catches up) */
+	if (!s || s->p_a == s->p_tail) {
+		h->ack_pending = 0; /* given back, or ACKed through ack_from_snd_una */
+		return 0;
+	}
 	__u32 seq, end, ack;
 	__u8 fl;
 	if (tcp_header(skb, &seq, &end, &fl, &ack) < 0 || !(fl & TCP_FLAG_ACK))
@@ -300,13 +308,17 @@ static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb)
 	struct pending pd = {};
 	__u64 key = (__u64)sk;
 	int more = 0;
+	bool acked_all = false;
 	bpf_spin_lock(&s->lock);
 	bool live = owns(s, key);
 	if (live) {
 		freshen(s, epoch, nxt, &pd);
 		more = ack_steps(s, ack, now, STEPS_INLINE);
+		acked_all = s->p_a == s->p_tail;
 	}
 	bpf_spin_unlock(&s->lock);
+	if (!live || (acked_all && !more))
+		h->ack_pending = 0;
 	if (!live)
 		return 0;
 	record_pending(&pd);

@@ -7,40 +7,12 @@
 #define NETLAT_WRITES_BPF_H
 #include "resolve.bpf.h"
 
-/* The write in progress of this thread (msghdr, socket): lets later loop rounds of a write skip the socket lookup.
- * Task-local, not per-CPU: a write can sleep and resume on another CPU. */
-struct call_cache {
-	__u64 msg;
-	__u64 sk;
-	__u32 epoch; /* a cache entry of an earlier tracing period never matches */
-	__u32 timed; /* the write's stages are followed: its end goes to the socket's state; else it is only counted */
-};
-
-/* Remembers the write in progress of this thread, found in scope at its start. */
-static __always_inline void remember_call(struct call_cache *cc, struct sock *sk, struct msghdr *msg, __u32 epoch,
-					  bool timed)
-{
-	if (cc) {
-		cc->msg = (__u64)msg;
-		cc->sk = (__u64)sk;
-		cc->epoch = epoch;
-		cc->timed = timed;
-	}
-}
-
 /* A write's count, in the global and per-port counters. */
 static __always_inline void count_write(__u16 lport, __u16 rport, int bytes)
 {
 	count(lport, rport, NL_C_WRITES, 1);
 	count(lport, rport, NL_C_BYTES, bytes);
 }
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct call_cache);
-} current_call SEC(".maps");
 
 static __always_inline __u32 snd_nxt_of(struct sock *sk)
 {
@@ -101,59 +73,73 @@ static __always_inline struct sock_state *create_state(struct sock *sk, bool dea
  * (NL_TIMED_BURST / t)-th write is timed. A socket writing slower than the refill has every write timed; a fast run
  * longer than the burst is timed across its whole length (densest at its start) rather than in its first
  * NL_TIMED_BURST writes only; at a steady high rate it settles at one timed write per token. Read without the lock
- * and spent under it: writes of one socket are serialized by the socket's lock, and only they touch it.
+ * and spent in the socket's storage (sock_hot): writes of one socket are serialized by the socket's lock, and only they
+ * touch it.
  */
 #define NL_TIMED_GAP_NS (1000000000ULL / NL_TIMED_PER_SEC)
 
 /* Writes the bucket holds now. */
-static __always_inline __u64 tokens_left(struct sock_state *s, __u64 now)
+static __always_inline __u64 tokens_left(struct sock_hot *h, __u64 now)
 {
-	__u64 debt = s->timed_tat > now ? s->timed_tat - now : 0;
+	__u64 debt = h->timed_tat > now ? h->timed_tat - now : 0;
 	__u64 used = (debt + NL_TIMED_GAP_NS - 1) / NL_TIMED_GAP_NS;
 	return used >= NL_TIMED_BURST ? 0 : NL_TIMED_BURST - used;
 }
 
-static __always_inline bool budget_left(struct sock_state *s, __u64 now)
+static __always_inline bool budget_left(struct sock_hot *h, __u64 now)
 {
 	if (G.time_all)
 		return true;
-	__u64 t = tokens_left(s, now);
-	return t > 0 && (__u64)s->untimed_run + 1 >= NL_TIMED_BURST / t;
+	__u64 t = tokens_left(h, now);
+	return t > 0 && (__u64)h->untimed_run + 1 >= NL_TIMED_BURST / t;
 }
 
-/* Called only when budget_left() said yes (the lock changes nothing of it: only writes touch it). */
-static __always_inline void spend_budget(struct sock_state *s, __u64 now)
+/* Called only when budget_left() said yes. */
+static __always_inline void spend_budget(struct sock_hot *h, __u64 now)
 {
 	if (G.time_all)
 		return; /* the budget is left as it was: it applies again once no window asks for every write */
-	s->timed_tat = (s->timed_tat > now ? s->timed_tat : now) + NL_TIMED_GAP_NS;
-	s->untimed_run = 0;
+	h->timed_tat = (h->timed_tat > now ? h->timed_tat : now) + NL_TIMED_GAP_NS;
+	h->untimed_run = 0;
 }
 
-/* A write call starts (the first time its hook fires for this call: the tracepoint fires once per loop round). */
+/*
+ * A write call starts (the first time its hook fires for this call: the tracepoint fires once per loop round). Runs
+ * under the socket's lock, which a call can release while it waits for memory: another thread's write on the socket
+ * can start then. Such a write is only counted while a timed one is in progress, and the interrupted call's next
+ * round counts as a start again (it is counted once, at its end, all the same; if its budget check then times it,
+ * its SOCKET stage starts there).
+ */
 static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 {
 	if (!G.active)
 		return 0;
-	/* the hook fires once per loop round of a write: later rounds of the same write stop here, cheaply */
-	struct call_cache *cc = bpf_task_storage_get(&current_call, bpf_get_current_task_btf(), 0,
-						     BPF_LOCAL_STORAGE_GET_F_CREATE);
-	__u32 epoch = G.epoch;
-	if (cc && cc->msg == (__u64)msg && cc->sk == (__u64)sk && cc->epoch == epoch)
+	__u64 id = bpf_get_current_pid_tgid();
+	if (!in_scope_of(id))
 		return 0;
-	if (!in_scope())
-		return 0;
-	struct sock_state *s = sock_state_of(sk);
-	if (s && !s->dead && s->call_msg == (__u64)msg)
-		return 0; /* a later loop round of the same timed write */
-	__u64 now = bpf_ktime_get_ns();
-	if (s && !s->dead && !budget_left(s, now)) {
-		/* Not timed: counted at its end (on_write_end), nothing to record now, no lock (the run length only
-		 * spaces the timed writes) */
-		s->untimed_run++;
-		remember_call(cc, sk, msg, epoch, false);
+	struct sock_hot *h = bpf_sk_storage_get(&sock_hot, sk, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!h) {
+		/* no memory for the socket's storage: neither this write nor its packets can be counted */
+		__sync_fetch_and_add(&G.lost[NL_L_SOCKS_FULL], 1);
 		return 0;
 	}
+	__u32 epoch = G.epoch, tid = (__u32)id;
+	hot_fresh(h, epoch, sk);
+	if (h->cur_msg == (__u64)msg && h->cur_tid == tid)
+		return 0; /* a later loop round of the same call */
+	h->cur_msg = (__u64)msg;
+	h->cur_tid = tid;
+	if (h->call_msg)
+		return 0; /* another thread's timed write is in progress: this one is only counted */
+	__u64 now = bpf_ktime_get_ns();
+	if (!budget_left(h, now)) {
+		/* Not timed: counted at its end (on_write_end), its packets at the queue, nothing to record now. The
+		 * run length only spaces the timed writes. A period's first write is always timed (hot_fresh fills the
+		 * budget), and its create_state() put the socket in scope. */
+		h->untimed_run++;
+		return 0;
+	}
+	struct sock_state *s = sock_state_of(sk);
 	if (!s || s->dead)
 		s = create_state(sk, s != 0);
 	if (!s)
@@ -166,20 +152,21 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 	if (live) {
 		freshen(s, epoch, nxt, &pd);
 		s->busy_ns = now;
-		spend_budget(s, now);
-		/* also read by the packet hooks without the lock (on_dev_queue) */
 		s->call_msg = (__u64)msg;
 		s->call_start = now;
 		s->call_seq0 = seq0;
 	}
 	bpf_spin_unlock(&s->lock);
 	if (!live) {
-		/* given back between the lookup and the lock (it was quiet for NL_RELEASE_NS): this write is neither
-		 * counted nor sampled, and is reported lost */
+		/* given back between the lookup and the lock (it was quiet for NL_RELEASE_NS): this write is only
+		 * counted (at its end), not sampled, and is reported lost */
 		__sync_fetch_and_add(&G.lost[NL_L_STATE_RELEASED], 1);
 		return 0;
 	}
-	remember_call(cc, sk, msg, epoch, true);
+	spend_budget(h, now);
+	h->call_tid = tid;
+	/* read by the packet hooks without a lock: this write's packets are all queued after this hook returns */
+	h->call_msg = (__u64)msg;
 	record_pending(&pd);
 	return 0;
 }
@@ -187,27 +174,25 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 /* A write call returned `ret` (bytes written, or a negative errno). */
 static __always_inline int on_write_end(struct sock *sk, int ret)
 {
-	/* the write is over, also when no window is open any more: the next write may reuse the msghdr address */
-	struct call_cache *cc = bpf_task_storage_get(&current_call, bpf_get_current_task_btf(), 0, 0);
-	bool untimed = false;
-	if (cc && cc->sk == (__u64)sk) {
-		untimed = cc->msg && !cc->timed && cc->epoch == (__u32)G.epoch;
-		cc->msg = 0;
+	/* the call is over, also when no window is open any more: this thread's next write may reuse the msghdr
+	 * address, and must not look like a later round of this one */
+	struct sock_hot *h = hot_of(sk);
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	bool timed = false;
+	if (h) {
+		timed = h->call_msg && h->call_tid == tid;
+		if (h->cur_tid == tid)
+			h->cur_msg = 0;
 	}
 	if (!G.active)
 		return 0;
 	/* the ports are the socket's own: its state may have been given back during a long write */
-	if (untimed) {
-		/* its start found it in scope and traced, and not timed: only counted, no state needed */
-		if (ret > 0)
-			count_write(SOCK_LPORT(sk), SOCK_RPORT(sk), ret);
-		return 0;
-	}
-	struct sock_state *s = sock_state_of(sk);
+	struct sock_state *s = timed ? sock_state_of(sk) : 0;
 	if (!s || !s->call_msg || s->key != (__u64)sk) {
-		/* not timed, and its start not remembered (no task storage, or a window opened since): counted if its
-		 * socket is traced */
-		if (ret > 0 && in_scope() && (s || traced_of(sk)))
+		/* Not timed: counted if its socket is traced. A write in scope created the socket's storage at its
+		 * start; a write that started before the window opened is counted if its socket is in scope. */
+		if (ret > 0 && in_scope_of(id) && (h || traced_of(sk)))
 			count_write(SOCK_LPORT(sk), SOCK_RPORT(sk), ret);
 		return 0;
 	}
@@ -215,18 +200,14 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 	struct sbuf b = {};
 	struct pending pd = {};
 	bool pushed = false, overflow = false, wrote = false;
+	__u64 ended = 0;
 	bpf_spin_lock(&s->lock);
 	bool live = owns(s, (__u64)sk);
 	if (live)
 		freshen(s, epoch, nxt, &pd);
 	if (live && s->call_msg) {
-		/* the packet hooks read call_msg, then t_end, without the lock (on_dev_queue), and this write's data
-		 * may be transmitted from another CPU right now (the socket lock is released before this hook): t_end
-		 * must cover the write before call_msg stops doing so */
-		if (ret > 0 && after(end, s->t_end))
-			WRITE_ONCE_U32(s->t_end, end);
-		asm volatile("" ::: "memory");
-		WRITE_ONCE_U64(s->call_msg, 0);
+		ended = s->call_msg;
+		s->call_msg = 0;
 		if (ret > 0) {
 			wrote = true;
 			__u32 busy_d = s->w_tail - s->w_d, busy_a = s->w_tail - s->w_a;
@@ -243,6 +224,15 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 		}
 	}
 	bpf_spin_unlock(&s->lock);
+	if (h && ended && h->call_msg == ended) {
+		/* The packet hooks read call_msg, then t_end, without a lock (on_dev_queue), and this write's data may
+		 * be transmitted from another CPU right now (the socket lock is released before this hook on 6.12 and
+		 * 6.18): t_end must cover the write before call_msg stops doing so. */
+		if (ret > 0 && after(end, READ_ONCE_U32(h->t_end)))
+			WRITE_ONCE_U32(h->t_end, end);
+		asm volatile("" ::: "memory");
+		WRITE_ONCE_U64(h->call_msg, 0);
+	}
 	record_pending(&pd);
 	/* entered before the write is counted: a reader that sees the write in writes() then waits for its stages */
 	if (pushed) {
