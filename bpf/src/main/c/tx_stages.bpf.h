@@ -4,8 +4,10 @@
  *   write call (tcp_sendmsg_locked) -> net_dev_queue -> net_dev_start_xmit -> netif_rx | consume_skb -> ACK (tcp_probe)
  *
  * Whether a socket is traced is decided in process context, at the write (the pid in softirq is meaningless), and
- * remembered in `socks`. Every later stage finds the socket through skb->sk (queue, start_xmit), the skb address
- * recorded at start_xmit (device done: loopback orphans the skb), or the tracepoint's sk (ACK).
+ * remembered in the socket's own storage (sock_hot), which is all that a write not timed and a packet not followed
+ * touch; the write and packet rings of the writes that are timed live in `socks`. Every later stage finds the socket
+ * through skb->sk (queue, start_xmit), the skb address recorded at start_xmit (device done: loopback orphans the
+ * skb), or the tracepoint's sk (ACK).
  *
  * Writes and packets are matched by TCP sequence number, not skb address: tbf splits GSO skbs, and a write's data
  * can leave (even be ACKed) before the write call returns. A write's stages are those of the packet that carries
