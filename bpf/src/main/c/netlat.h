@@ -65,7 +65,9 @@
 	X(NL_L_NO_QUEUE, 8, QUEUE_NOT_SEEN,                                                                      \
 	  "net_dev_queue of a first transmission not seen (its later stages are still followed)")                \
 	X(NL_L_STATE_RELEASED, 9, STATE_BEING_RELEASED,                                                          \
-	  "write started just as its idle socket's state was being given back (counted, not timed)")
+	  "write started just as its idle socket's state was being given back (counted, not timed)")              \
+	X(NL_L_NO_STORAGE, 10, SOCKET_STORAGE_FAILED,                                                            \
+	  "no kernel memory for a socket's own storage (its writes not timed, its packets not counted)")
 /* index 4 is unused: tx_skbs is an LRU map, and an evicted skb shows up as NL_L_NO_DONE */
 #define NL_LOST_ENUM(name, index, java, text) name = index,
 enum { NL_LOST_CAUSE_TABLE(NL_LOST_ENUM) };

@@ -119,8 +119,9 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 		return 0;
 	struct sock_hot *h = bpf_sk_storage_get(&sock_hot, sk, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!h) {
-		/* no memory for the socket's storage: neither this write nor its packets can be counted */
-		__sync_fetch_and_add(&G.lost[NL_L_SOCKS_FULL], 1);
+		/* no memory for the socket's storage: this write is counted at its end if its socket is in scope
+		 * already, its packets are not */
+		__sync_fetch_and_add(&G.lost[NL_L_NO_STORAGE], 1);
 		return 0;
 	}
 	__u32 epoch = G.epoch, tid = (__u32)id;
