@@ -172,6 +172,19 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 	return 0;
 }
 
+/*
+ * This thread's timed write is over (`end`: write_seq after it). The packet hooks read call_msg, then t_end, without a
+ * lock (on_dev_queue), and the write's data may be transmitted from another CPU right now (the socket lock is
+ * released before the write-end hook on 6.12 and 6.18): t_end must cover the write before call_msg stops doing so.
+ */
+static __always_inline void end_timed_write(struct sock_hot *h, int ret, __u32 end)
+{
+	if (ret > 0 && after(end, READ_ONCE_U32(h->t_end)))
+		WRITE_ONCE_U32(h->t_end, end);
+	asm volatile("" ::: "memory");
+	WRITE_ONCE_U64(h->call_msg, 0);
+}
+
 /* A write call returned `ret` (bytes written, or a negative errno). */
 static __always_inline int on_write_end(struct sock *sk, int ret)
 {
@@ -188,26 +201,28 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 	}
 	if (!G.active)
 		return 0;
+	__u32 end = timed ? BPF_CORE_READ((struct tcp_sock *)sk, write_seq) : 0;
 	/* the ports are the socket's own: its state may have been given back during a long write */
 	struct sock_state *s = timed ? sock_state_of(sk) : 0;
 	if (!s || !s->call_msg || s->key != (__u64)sk) {
-		/* Not timed: counted if its socket is traced. A write in scope created the socket's storage at its
-		 * start; a write that started before the window opened is counted if its socket is in scope. */
+		/* Not timed, or its state was reset since its start (a new tracing period): counted if its socket is
+		 * traced. A write in scope created the socket's storage at its start; a write that started before the
+		 * window opened is counted if its socket is in scope. */
+		if (h && timed)
+			end_timed_write(h, ret, end);
 		if (ret > 0 && in_scope_of(id) && (h || traced_of(sk)))
 			count_write(SOCK_LPORT(sk), SOCK_RPORT(sk), ret);
 		return 0;
 	}
-	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk), end = BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
+	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
 	struct sbuf b = {};
 	struct pending pd = {};
 	bool pushed = false, overflow = false, wrote = false;
-	__u64 ended = 0;
 	bpf_spin_lock(&s->lock);
 	bool live = owns(s, (__u64)sk);
 	if (live)
 		freshen(s, epoch, nxt, &pd);
 	if (live && s->call_msg) {
-		ended = s->call_msg;
 		s->call_msg = 0;
 		if (ret > 0) {
 			wrote = true;
@@ -225,15 +240,8 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 		}
 	}
 	bpf_spin_unlock(&s->lock);
-	if (h && ended && h->call_msg == ended) {
-		/* The packet hooks read call_msg, then t_end, without a lock (on_dev_queue), and this write's data may
-		 * be transmitted from another CPU right now (the socket lock is released before this hook on 6.12 and
-		 * 6.18): t_end must cover the write before call_msg stops doing so. */
-		if (ret > 0 && after(end, READ_ONCE_U32(h->t_end)))
-			WRITE_ONCE_U32(h->t_end, end);
-		asm volatile("" ::: "memory");
-		WRITE_ONCE_U64(h->call_msg, 0);
-	}
+	if (h)
+		end_timed_write(h, ret, end);
 	record_pending(&pd);
 	/* entered before the write is counted: a reader that sees the write in writes() then waits for its stages */
 	if (pushed) {
@@ -242,9 +250,11 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_ACK], 1);
 	}
 	/* a write in progress (call_msg set until the lock above) keeps its state from being given back: the ports
-	 * are its own */
+	 * are its own; a state found reused or reset under the lock did not take the write, counted all the same */
 	if (wrote)
 		count_write(s->lport, s->rport, ret);
+	else if (ret > 0 && in_scope_of(id))
+		count_write(SOCK_LPORT(sk), SOCK_RPORT(sk), ret);
 	if (pushed)
 		count(s->lport, s->rport, NL_C_TIMED_WRITES, 1);
 	if (overflow)

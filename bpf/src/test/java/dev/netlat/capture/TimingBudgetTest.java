@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -88,7 +89,13 @@ class TimingBudgetTest {
                     .isBetween(expected - lostSamples, expected);
         }
         soft.assertThat(t.rtt().count()).as("RTT samples").isBetween(t.timedPackets() - lostSamples, t.timedPackets());
-        soft.assertThat(lost).as("nothing lost").isEmpty();
+        Map<Stage, Long> samples = new EnumMap<>(Stage.class);
+        for (Stage s : Stage.values()) {
+            samples.put(s, t.latency(s).count());
+        }
+        soft.assertThat(lost).as("nothing lost (samples by stage %s, RTT %d; timed writes %d of %d, followed packets %d"
+                + " of %d)", samples, t.rtt().count(), t.timedWrites(), t.writes(), t.timedPackets(), t.packets())
+                .isEmpty();
     }
 
     private record Result(NetworkTrace trace, double seconds, long peerBytes) {

@@ -25,9 +25,14 @@ import org.junit.platform.testkit.engine.EngineExecutionResults;
 /**
  * Regression against a baseline on the real kernel, the way a user's suite does it: one run of a traced test on a
  * {@code tbf}-shaped lab link writes its JSON report; a later run of the same traffic reads that report as its
- * {@link Baseline} and asserts QDISC p90 and TOTAL p50 are not slower by more than 25 %. On an unchanged link that
+ * {@link Baseline} and asserts QDISC and TOTAL p50 are not slower by more than 25 %. On an unchanged link that
  * passes; on a link shaped to a quarter of the rate it fails, since every packet waits four times as long behind
- * the same 64 KiB queue (measured here: QDISC p90 14.5 ms against 57.9 ms, TOTAL p50 95 ms against 370 ms).
+ * the same 64 KiB queue (measured here: QDISC p50 12.4 ms against 48.5 ms, TOTAL p50 98 ms against 396 ms).
+ *
+ * <p>Why p50 for QDISC: behind a full queue the slower run's QDISC samples pile up at the queue's ceiling, often a
+ * fifth of them in one histogram bucket; when the pooled p90 falls in that bucket, the quantile test counts those
+ * samples as above on neither side and cannot call even a fourfold p90 a regression (1 run in ~10 here). The pooled
+ * p50 lies between the two runs' samples.
  *
  * <p>Why this traffic: one cubic socket (BBR, the host's default here, would keep the queue in the socket rather than
  * the qdisc) writes 2 MiB into a sink behind a tbf with a 64 KiB limit, so the queue fills to the limit in every run
@@ -42,7 +47,7 @@ class BaselineRegressionLabTest {
     static final int WRITES = 128;
     static final byte[] WRITE = new byte[16 * 1024];
     static final Duration BOUND = Duration.ofSeconds(30);
-    static final Regression RULE_QDISC = Regression.p90().byMoreThanPercent(25);
+    static final Regression RULE_QDISC = Regression.p50().byMoreThanPercent(25);
     static final Regression RULE_TOTAL = Regression.p50().byMoreThanPercent(25);
 
     /** The link and the stored baseline the scenarios use; they run on this JVM inside EngineTestKit. */
@@ -131,11 +136,13 @@ class BaselineRegressionLabTest {
         assertThat(TestKit.aborts(slower)).isEmpty();
         String message = TestKit.failureOf(slower, "traffic").getMessage();
         System.out.println("--- regression on a " + SLOWER_RATE + " link ---\n" + message);
-        assertThat(message)
-                .contains("Expected QDISC p90 not to be slower than the baseline by more than 25%, but it was")
+        Baseline slowerRun = Baseline.read(dir.resolve("slower").resolve("BaselineRegressionLabTest.Compare.traffic.json"));
+        assertThat(message).as("the failure on the %s link (its QDISC: %s; TOTAL: %s)", SLOWER_RATE,
+                        slowerRun.latency(Stage.QDISC).summary(), slowerRun.latency(Stage.TOTAL).summary())
+                .contains("Expected QDISC p50 not to be slower than the baseline by more than 25%, but it was")
                 .contains("Expected TOTAL p50 not to be slower than the baseline by more than 25%, but it was")
                 .contains("and that is not noise: ")
-                .contains("current samples above the pooled p90")
+                .contains("current samples above the pooled p50")
                 .contains("one-sided p = ")
                 .contains("Baseline: QDISC latency, ")
                 .contains("This run: QDISC latency, ");
