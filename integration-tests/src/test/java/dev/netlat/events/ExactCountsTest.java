@@ -40,7 +40,8 @@ import org.junit.jupiter.api.Timeout;
  * (netlat's caveats; none on 6.1 and 6.12). Retransmits stay exact there too: netlat picks up total_retrans at
  * the next retransmit event or ACK it sees. Samples there: a write whose packet's net_dev_queue (or device-done) was
  * hidden has no SOCKET (or TOTAL) sample; each such write must be counted as {@code QUEUE_NOT_SEEN} (or
- * {@code DEVICE_DONE_NOT_SEEN}) and ftrace must have seen that hook's events run while PID 1 was current; ACK samples
+ * {@code DEVICE_DONE_NOT_SEEN}) and ftrace must have seen that hook's events run while PID 1 was current (for
+ * device-done: consume_skb, or the link's start_xmit, inside which the veth's netif_rx runs); ACK samples
  * stay complete. A shortfall in one round of five is what this is for:
  * {@code -Dnetlat.stress.rounds=20} for a stress run, 3 in the suite.
  */
@@ -79,6 +80,9 @@ class ExactCountsTest {
                      Pid1Events retransmits = Pid1Events.start("tcp/tcp_retransmit_skb", "tcp_retransmit_skb:");
                      Pid1Events queued = Pid1Events.start("net/net_dev_queue", "dev=" + lab.hostInterface() + " ");
                      Pid1Events consumed = Pid1Events.start("skb/consume_skb", "consume_skb:");
+                     // the veth hands each skb on (netif_rx) inside its start_xmit, in the same context: a hidden
+                     // start_xmit on the link hides that device-done too
+                     Pid1Events xmitted = Pid1Events.start("net/net_dev_start_xmit", "dev=" + lab.hostInterface() + " ");
                      NetworkTrace t = NetworkTracer.start(dev.netlat.TraceOptions.defaults().timeEveryWrite(true));
                      TimestampingSocket s = TimestampingSocket.connect(sink.socketAddress())) {
                     s.setTcpNoDelay(true);
@@ -113,12 +117,13 @@ class ExactCountsTest {
                     boolean samplesExact = own.writes() == writes && ack == writes && (hidden
                             ? explained(writes - socket, lost, LostCause.QUEUE_NOT_SEEN, queued.whilePid1())
                                     && explained(writes - total, lost, LostCause.DEVICE_DONE_NOT_SEEN,
-                                            consumed.whilePid1())
+                                            consumed.whilePid1() + xmitted.whilePid1())
                                     && HIDDEN_CAUSES.containsAll(named)
                             : socket == writes && total == writes && named.isEmpty());
                     rounds.add("round " + i + ": writes " + writes + ", netlat " + own.writes() + ", samples SOCKET "
                             + socket + " TOTAL " + total + " ACK " + ack + ", lost " + lost + " (net_dev_queue "
-                            + queued.whilePid1() + " and consume_skb " + consumed.whilePid1() + " while PID 1 ran)"
+                            + queued.whilePid1() + ", net_dev_start_xmit " + xmitted.whilePid1() + " and consume_skb "
+                            + consumed.whilePid1() + " while PID 1 ran)"
                             + "; retransmits netlat " + netlat + ", tcpi_total_retrans " + kernel
                             + ", by kind " + t.port(s.localPort()).retransmitsByKind() + "; qdisc drops netlat " + drops
                             + ", tc " + tc + ", ftrace " + ftrace.total() + " (" + ftrace.whilePid1()
