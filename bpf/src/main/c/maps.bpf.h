@@ -74,6 +74,16 @@ struct {
 #define SOCK_LPORT(sk) ((sk)->__sk_common.skc_num)
 #define SOCK_RPORT(sk) bpf_ntohs((sk)->__sk_common.skc_dport)
 
+static __always_inline __u32 snd_nxt_of(const struct sock *sk)
+{
+	return BPF_CORE_READ((struct tcp_sock *)sk, snd_nxt);
+}
+
+static __always_inline __u32 total_retrans_of(const struct sock *sk)
+{
+	return BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
+}
+
 static __always_inline bool in_scope_of(__u64 pid_tgid)
 {
 	return !knobs.target_tgid || (pid_tgid >> 32) == knobs.target_tgid;
@@ -102,7 +112,7 @@ static __always_inline struct traced *trace_socket(const struct sock *sk, bool l
 		.rport = SOCK_RPORT(sk),
 		.family = sk->__sk_common.skc_family,
 		.listener = listener,
-		.retrans_seen = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans),
+		.retrans_seen = total_retrans_of(sk),
 	};
 	if (bpf_map_update_elem(&traced_socks, &key, &v, BPF_NOEXIST) && bpf_map_lookup_elem(&traced_socks, &key) == 0)
 		__sync_fetch_and_add(&G.lost[NL_L_SOCKS_FULL], 1);
@@ -206,7 +216,8 @@ struct {
  * counted without touching `socks` or taking a lock. Created at the socket's first write in scope, freed with the
  * socket. Each field has one writer at a time: the write-start and packet-queue hooks run under the socket's lock
  * (lock_sock, or bh_lock_sock while no task owns it), and so does the ACK hook; the write-end hook runs after
- * release_sock on 6.12 and 6.18 and only clears call_msg, after moving t_end. The start_xmit hook only reads.
+ * release_sock on 6.12 and 6.18 and only clears its own call's marks (cur_msg; for a timed write call_msg, after
+ * moving t_end). The start_xmit hook only reads.
  */
 struct sock_hot {
 	__u32 epoch;       /* the tracing period the fields below belong to (hot_fresh resets them for a new one) */
@@ -245,7 +256,7 @@ static __always_inline void hot_fresh(struct sock_hot *h, __u32 epoch, const str
 {
 	if (h->epoch == epoch)
 		return;
-	__u32 snd_nxt = BPF_CORE_READ((struct tcp_sock *)sk, snd_nxt);
+	__u32 snd_nxt = snd_nxt_of(sk);
 	h->epoch = epoch;
 	h->q_max = snd_nxt;
 	h->t_end = snd_nxt;

@@ -35,14 +35,15 @@ static __always_inline __u32 retransmit_kind(const struct sock *sk)
 	return RK_OTHER;
 }
 
-/* The segments the socket's total_retrans grew by since its last look, and the look taken (the caller holds the
- * socket lock, so no atomics): 0 for nothing new, or for a baseline from before a reuse of the socket
- * (tcp_disconnect zeroes total_retrans). */
-static __always_inline __u32 take_retrans_growth(const struct sock *sk, struct traced *t)
+/* The segments the socket's total_retrans (`total`, read by the caller) grew by since its last look, and the look
+ * taken, also in the socket's storage when it has one (the caller holds the socket lock, so no atomics): 0 for
+ * nothing new, or for a baseline from before a reuse of the socket (tcp_disconnect zeroes total_retrans). */
+static __always_inline __u32 take_retrans_growth(struct traced *t, struct sock_hot *h, __u32 total)
 {
-	__u32 total = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
 	__u32 segs = total - t->retrans_seen;
 	t->retrans_seen = total;
+	if (h)
+		h->retrans_seen = total;
 	return segs > 0xffff ? 0 : segs;
 }
 
@@ -69,7 +70,8 @@ static __always_inline int on_retransmit(const struct sock *sk, const struct sk_
 	struct traced *t = traced_of(sk);
 	if (!t)
 		return 0;
-	__u32 segs = take_retrans_growth(sk, t); /* also while no window is open: a later window counts only its own */
+	/* also while no window is open: a later window counts only its own */
+	__u32 segs = take_retrans_growth(t, hot_of(sk), total_retrans_of(sk));
 	if (!G.active)
 		return 0;
 	__u16 lport = SOCK_LPORT(sk), rport = SOCK_RPORT(sk);
@@ -82,9 +84,6 @@ static __always_inline int on_retransmit(const struct sock *sk, const struct sk_
 	__u32 seq = 0;
 	bpf_probe_read_kernel(&seq, sizeof(seq), (char *)skb + bpf_core_field_offset(struct sk_buff, cb));
 	long payload = BPF_CORE_READ(skb, len);
-	struct sock_hot *h = hot_of(sk);
-	if (h)
-		h->retrans_seen = t->retrans_seen;
 	__u32 kind = retransmit_kind(sk);
 	count_retransmits(lport, rport, segs, kind);
 	if (payload > 0)
@@ -105,14 +104,13 @@ static __always_inline void retrans_catch_up(const struct sock *sk, struct sock_
 	if (!knobs.retrans_catch_up)
 		return;
 	/* the common case, nothing retransmitted since the last look, without a lookup in traced_socks */
-	if (h && BPF_CORE_READ((struct tcp_sock *)sk, total_retrans) == h->retrans_seen)
+	__u32 total = total_retrans_of(sk);
+	if (h && total == h->retrans_seen)
 		return;
 	struct traced *t = traced_of(sk);
 	if (!t)
 		return;
-	__u32 segs = take_retrans_growth(sk, t);
-	if (h)
-		h->retrans_seen = t->retrans_seen;
+	__u32 segs = take_retrans_growth(t, h, total);
 	if (segs)
 		count_retransmits(SOCK_LPORT(sk), SOCK_RPORT(sk), segs, retransmit_kind(sk));
 }

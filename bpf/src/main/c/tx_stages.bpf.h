@@ -65,7 +65,8 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	if (!after(end, q_max))
 		return 0; /* a retransmission: counted by its own hook */
 	h->q_max = end;
-	count(SOCK_LPORT(sk), SOCK_RPORT(sk), NL_C_PACKETS, 1);
+	__u16 lport = SOCK_LPORT(sk), rport = SOCK_RPORT(sk);
+	count(lport, rport, NL_C_PACKETS, 1);
 	/* Followed when it may carry a timed write's bytes: one is in progress, or the packet starts before the end of
 	 * those already written. Else it is only counted, with no lookup or lock. call_msg first: a write's end
 	 * covers it in t_end before it clears call_msg (on_write_end), possibly on another CPU. */
@@ -115,10 +116,9 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_QDISC], 1);
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_DEVICE], 1);
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_RTT], 1);
-		/* a state with a packet just queued is not quiet, so it is not given back: its ports are still its own */
-		count(s->lport, s->rport, NL_C_TIMED_PACKETS, 1);
+		count(lport, rport, NL_C_TIMED_PACKETS, 1);
 		if (noq)
-			count(s->lport, s->rport, NL_C_NOQUEUE_PACKETS, 1);
+			count(lport, rport, NL_C_NOQUEUE_PACKETS, 1);
 	}
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_PKT_RING], 1);
@@ -319,7 +319,7 @@ static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb, st
 		acked_all = s->p_a == s->p_tail;
 	}
 	bpf_spin_unlock(&s->lock);
-	if (!live || (acked_all && !more))
+	if (!live || acked_all)
 		h->ack_pending = 0;
 	if (!live)
 		return 0;

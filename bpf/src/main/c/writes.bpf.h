@@ -14,11 +14,6 @@ static __always_inline void count_write(__u16 lport, __u16 rport, int bytes)
 	count(lport, rport, NL_C_BYTES, bytes);
 }
 
-static __always_inline __u32 snd_nxt_of(struct sock *sk)
-{
-	return BPF_CORE_READ((struct tcp_sock *)sk, snd_nxt);
-}
-
 static long gone_step(__u64 i, __u64 *key)
 {
 	return bpf_map_lookup_elem(&socks, key) ? 0 : 1;
