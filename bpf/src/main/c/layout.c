@@ -11,9 +11,9 @@
 
 int main(void)
 {
-	printf("size.global=%zu\nsize.event=%zu\nsize.port_key=%zu\n", sizeof(struct nl_global),
-	       sizeof(struct nl_event), sizeof(struct nl_port_key));
-	OFF(active); OFF(epoch); OFF(txskb_inflight); OFF(ev_head); OFF(port_views); OFF(time_all); OFF(lost); OFF(entered);
+	printf("size.global=%zu\nsize.event=%zu\nsize.port_key=%zu\nsize.port_hot=%zu\n", sizeof(struct nl_global),
+	       sizeof(struct nl_event), sizeof(struct nl_port_key), sizeof(struct nl_port_hot));
+	OFF(active); OFF(epoch); OFF(txskb_inflight); OFF(ev_head); OFF(port_views); OFF(time_all); OFF(port_gen); OFF(port_slot_next); OFF(lost); OFF(entered);
 	OFF(completed); OFF(sum_ns); OFF(drops_by_reason); OFF(hist); OFF(events);
 	EV(ts_ns); EV(kind); EV(detail); EV(seq); EV(family); EV(lport); EV(rport); EV(saddr); EV(daddr);
 	K(NL_HISTS); K(NL_SLOTS); K(NL_SUB_BITS); K(NL_MAX_EXP); K(NL_COUNTERS); K(NL_LOST_CAUSES); K(NL_DROP_REASONS);
@@ -24,7 +24,7 @@ int main(void)
 	       offsetof(struct nl_knobs, target_tgid), offsetof(struct nl_knobs, writes_in_flight),
 	       offsetof(struct nl_knobs, packets_in_flight), sizeof(struct nl_knobs));
 	K(NL_W_SLOTS); K(NL_P_SLOTS);
-	K(NL_EVENTS); K(NL_PK_HIST); K(NL_PK_COUNTER);
+	K(NL_EVENTS); K(NL_PK_HIST); K(NL_PK_COUNTER); K(NL_PORT_SLOTS); K(NL_PORT_HOT);
 	/* struct bpf_prog_info, as this machine's uapi header has it; Java reads the per-program counters with it */
 	printf("prog_info.size=%zu\n", sizeof(struct bpf_prog_info));
 	printf("prog_info.run_time_ns=%zu\n", offsetof(struct bpf_prog_info, run_time_ns));

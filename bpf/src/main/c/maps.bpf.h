@@ -232,8 +232,11 @@ struct sock_hot {
 	__u32 ack_pending; /* followed packets may wait for their ACK: the ACK hook looks at `socks` only then */
 	__u64 timed_tat;   /* the timing budget (budget_left): when it would be full again */
 	__u32 untimed_run; /* writes not timed since the last timed one */
+	__u32 next_check;  /* the run length at which the budget is looked at again (budget_due) */
 	__u32 retrans_seen; /* traced_socks' retrans_seen as last set (on_retransmit): lets each ACK see that no
 			     * retransmit went uncounted without looking the socket up there (retrans_catch_up) */
+	__u32 port_slot;   /* this socket's slot in port_hot + 1, 0 when it has none; kept across tracing periods */
+	__u32 port_gen;    /* the G.port_gen it was taken in: void once Java empties port_hot */
 };
 
 struct {
@@ -265,6 +268,7 @@ static __always_inline void hot_fresh(struct sock_hot *h, __u32 epoch, const str
 	h->ack_pending = 0;
 	h->timed_tat = 0;
 	h->untimed_run = 0;
+	h->next_check = 0;
 }
 
 /* Accesses the compiler keeps whole and in program order, for fields read without the lock. On x86, the only target
@@ -327,6 +331,34 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lo_xmit);
 } lo_in_xmit SEC(".maps");
+
+/* Each traced socket's write, byte and packet counts for port views (struct nl_port_hot, netlat.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, NL_PORT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct nl_port_hot);
+} port_hot SEC(".maps");
+
+/*
+ * Gives the socket a slot of port_hot for the current generation, if port views are on and one is left. Where the
+ * socket's lock is held (struct sock_hot): the slot's ports are written before the socket's storage names the slot.
+ */
+static __always_inline void take_port_slot(struct sock_hot *h, const struct sock *sk)
+{
+	__u32 gen = (__u32)G.port_gen;
+	if (!G.port_views || (h->port_slot && h->port_gen == gen))
+		return;
+	__u32 idx = (__u32)__sync_fetch_and_add(&G.port_slot_next, 1);
+	struct nl_port_hot *p = idx < NL_PORT_SLOTS ? bpf_map_lookup_elem(&port_hot, &idx) : 0;
+	if (!p)
+		return; /* none left: this socket counts in port_stats (count_hot) */
+	p->lport = SOCK_LPORT(sk);
+	p->rport = SOCK_RPORT(sk);
+	h->port_gen = gen;
+	h->port_slot = idx + 1;
+}
 
 /* Histogram buckets and counters per (local port, remote port) for port views. */
 struct {

@@ -148,6 +148,22 @@ struct nl_port_key {
 	__u16 bucket;
 };
 
+/*
+ * The counters every write and packet adds to, per socket, for port views (the array `port_hot`, mmap-ed by Java):
+ * a socket's slot is taken at its first write in scope and kept in its own storage, so counting is an array index
+ * and an atomic add, where the per-port table (`port_stats`) costs a hash lookup per counter. Java adds up the slots
+ * of each port pair. A socket without a slot (the array full, or port views asked for only after its write began)
+ * counts in `port_stats` instead.
+ */
+#define NL_PORT_SLOTS 65536
+#define NL_PORT_HOT   3 /* NL_C_WRITES, NL_C_BYTES, NL_C_PACKETS: counters 0..2 */
+struct nl_port_hot {
+	__u16 lport;     /* 0 until the slot is taken */
+	__u16 rport;
+	__u32 pad;
+	__u64 c[NL_PORT_HOT];
+};
+
 /* Everything Java reads or writes without a syscall: the mmap-ed .bss of the object. The fields every program reads
  * on every event come first, in a cache line no program writes: a field written on one CPU would otherwise take
  * that line away from the others on each write and packet. */
@@ -157,8 +173,10 @@ struct nl_global {
 	__u64 epoch;           /* written by Java: bumped when tracing (re)starts, resets stale socket state */
 	__u64 port_views;      /* written by Java: open windows that want per-port views; 0 = skip the port table */
 	__u64 time_all;        /* written by Java: open windows that want every write timed; 0 = each socket's budget */
+	__u64 port_gen;        /* written by Java: bumped when it empties port_hot; a socket's slot of an older one is void */
 	__u64 txskb_inflight NL_CACHE_LINE; /* entries in tx_skbs: lets the skb-free hooks return at once when zero */
 	__u64 ev_head;         /* events written so far; events[ev_head % NL_EVENTS] is the next slot */
+	__u64 port_slot_next;  /* port_hot slots taken in this generation (may run past NL_PORT_SLOTS: then none is left) */
 	__u64 lost[NL_LOST_CAUSES] NL_CACHE_LINE;
 	/* Samples a stage has begun, and those recorded or given up (lost/abandoned), per hist id, kept per tracing
 	 * period (epoch & 1): readers wait only for their own period's samples, so work an earlier period left

@@ -73,6 +73,33 @@ __noinline int count(__u16 lport, __u16 rport, __u64 counter, __u64 delta)
 	return 0;
 }
 
+/* The socket's port_hot slot, while it has one of the current generation (take_port_slot). */
+static __always_inline struct nl_port_hot *port_slot_of(const struct sock_hot *h)
+{
+	__u32 slot = h->port_slot;
+	if (!slot || h->port_gen != (__u32)G.port_gen)
+		return 0;
+	slot--;
+	return bpf_map_lookup_elem(&port_hot, &slot);
+}
+
+/*
+ * Counts for a socket with its own storage, of one of its hot counters (NL_C_WRITES, NL_C_BYTES, NL_C_PACKETS): the
+ * port view goes to the socket's port_hot slot, without a hash lookup, while it has one. Atomic: the write-end hook
+ * runs outside the socket's lock, and two threads can write one socket.
+ */
+static __always_inline void count_hot(const struct sock_hot *h, const struct sock *sk, __u32 counter, __u64 delta)
+{
+	add_counter(counter, delta);
+	if (!G.port_views || counter >= NL_PORT_HOT)
+		return;
+	struct nl_port_hot *p = port_slot_of(h);
+	if (p)
+		__sync_fetch_and_add(&p->c[counter], delta);
+	else
+		port_add(SOCK_LPORT(sk), SOCK_RPORT(sk), NL_PK_COUNTER + counter, 0, delta);
+}
+
 __noinline int record_sample(__u16 lport, __u16 rport, __u64 hist, __u64 ns, __u64 epoch)
 {
 	if (hist >= NL_HISTS)

@@ -65,8 +65,7 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	if (!after(end, q_max))
 		return 0; /* a retransmission: counted by its own hook */
 	h->q_max = end;
-	__u16 lport = SOCK_LPORT(sk), rport = SOCK_RPORT(sk);
-	count(lport, rport, NL_C_PACKETS, 1);
+	count_hot(h, sk, NL_C_PACKETS, 1);
 	/* Followed when it may carry a timed write's bytes: one is in progress, or the packet starts before the end of
 	 * those already written. Else it is only counted, with no lookup or lock. call_msg first: a write's end
 	 * covers it in t_end before it clears call_msg (on_write_end), possibly on another CPU. */
@@ -110,6 +109,7 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	bpf_spin_unlock(&s->lock);
 	record_pending(&pd);
 	if (pushed) {
+		__u16 lport = SOCK_LPORT(sk), rport = SOCK_RPORT(sk);
 		if (after(end, h->t_end))
 			WRITE_ONCE_U32(h->t_end, end);
 		h->ack_pending = 1;

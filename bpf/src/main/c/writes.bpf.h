@@ -7,11 +7,16 @@
 #define NETLAT_WRITES_BPF_H
 #include "resolve.bpf.h"
 
-/* A write's count, in the global and per-port counters. */
-static __always_inline void count_write(__u16 lport, __u16 rport, int bytes)
+/* A write's count, in the global and per-port counters: from the socket's own storage when it has one. */
+static __always_inline void count_write(const struct sock_hot *h, const struct sock *sk, int bytes)
 {
-	count(lport, rport, NL_C_WRITES, 1);
-	count(lport, rport, NL_C_BYTES, bytes);
+	if (h) {
+		count_hot(h, sk, NL_C_WRITES, 1);
+		count_hot(h, sk, NL_C_BYTES, bytes);
+	} else {
+		count(SOCK_LPORT(sk), SOCK_RPORT(sk), NL_C_WRITES, 1);
+		count(SOCK_LPORT(sk), SOCK_RPORT(sk), NL_C_BYTES, bytes);
+	}
 }
 
 static long gone_step(__u64 i, __u64 *key)
@@ -81,12 +86,29 @@ static __always_inline __u64 tokens_left(struct sock_hot *h, __u64 now)
 	return used >= NL_TIMED_BURST ? 0 : NL_TIMED_BURST - used;
 }
 
+/*
+ * Most writes of a fast socket are not timed, and need not read the clock to learn that: when the budget says no, it
+ * also says at which run length it would say yes with the tokens it has now (next_check), and writes before that are
+ * not timed without a look. Tokens only come back with time, so a look later than that run length can only be late,
+ * never early: at most NL_BUDGET_RECHECK writes late, the most writes between two looks.
+ */
+#define NL_BUDGET_RECHECK 16
+
+static __always_inline bool budget_due(const struct sock_hot *h)
+{
+	return G.time_all || h->untimed_run >= h->next_check;
+}
+
 static __always_inline bool budget_left(struct sock_hot *h, __u64 now)
 {
 	if (G.time_all)
 		return true;
 	__u64 t = tokens_left(h, now);
-	return t > 0 && (__u64)h->untimed_run + 1 >= NL_TIMED_BURST / t;
+	__u32 run = h->untimed_run, due = t ? NL_TIMED_BURST / t - 1 : 0xffffffff;
+	if (run >= due)
+		return true;
+	h->next_check = due - run < NL_BUDGET_RECHECK ? due : run + NL_BUDGET_RECHECK;
+	return false;
 }
 
 /* Called only when budget_left() said yes. */
@@ -96,6 +118,7 @@ static __always_inline void spend_budget(struct sock_hot *h, __u64 now)
 		return; /* the budget is left as it was: it applies again once no window asks for every write */
 	h->timed_tat = (h->timed_tat > now ? h->timed_tat : now) + NL_TIMED_GAP_NS;
 	h->untimed_run = 0;
+	h->next_check = 0;
 }
 
 /*
@@ -121,14 +144,15 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 	}
 	__u32 epoch = G.epoch, tid = (__u32)id;
 	hot_fresh(h, epoch, sk);
+	take_port_slot(h, sk);
 	if (h->cur_msg == (__u64)msg && h->cur_tid == tid)
 		return 0; /* a later loop round of the same call */
 	h->cur_msg = (__u64)msg;
 	h->cur_tid = tid;
 	if (h->call_msg)
 		return 0; /* another thread's timed write is in progress: this one is only counted */
-	__u64 now = bpf_ktime_get_ns();
-	if (!budget_left(h, now)) {
+	__u64 now = budget_due(h) ? bpf_ktime_get_ns() : 0;
+	if (!now || !budget_left(h, now)) {
 		/* Not timed: counted at its end (on_write_end), its packets at the queue, nothing to record now. The
 		 * run length only spaces the timed writes. A period's first write is always timed (hot_fresh fills the
 		 * budget), and its create_state() put the socket in scope. */
@@ -206,7 +230,7 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 		if (h && timed)
 			end_timed_write(h, ret, end);
 		if (ret > 0 && in_scope_of(id) && (h || traced_of(sk)))
-			count_write(SOCK_LPORT(sk), SOCK_RPORT(sk), ret);
+			count_write(h, sk, ret);
 		return 0;
 	}
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
@@ -244,12 +268,9 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_TOTAL], 1);
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_ACK], 1);
 	}
-	/* a write in progress (call_msg set until the lock above) keeps its state from being given back: the ports
-	 * are its own; a state found reused or reset under the lock did not take the write, counted all the same */
-	if (wrote)
-		count_write(s->lport, s->rport, ret);
-	else if (ret > 0 && in_scope_of(id))
-		count_write(SOCK_LPORT(sk), SOCK_RPORT(sk), ret);
+	/* a state found reused or reset under the lock did not take the write: counted all the same */
+	if (wrote || (ret > 0 && in_scope_of(id)))
+		count_write(h, sk, ret);
 	if (pushed)
 		count(s->lport, s->rport, NL_C_TIMED_WRITES, 1);
 	if (overflow)

@@ -133,6 +133,7 @@ public final class Engine {
                 }
                 global.setLong(layout.offset("epoch"), epoch);
                 maps.clearPortStats();
+                maps.recyclePortSlots();
             }
             activeWindows++;
             global.setLong(layout.offset("active"), activeWindows);

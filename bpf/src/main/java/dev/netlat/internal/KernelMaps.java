@@ -71,7 +71,50 @@ final class KernelMaps {
         return out;
     }
 
+    /**
+     * The per-port table, with the per-socket slots of port_hot added up into it under the same keys (a port pair's
+     * writes, bytes and packets counters), so that readers see one table.
+     */
     Map<Long, Long> readPortStats() {
+        Map<Long, Long> out = readPortTable();
+        Pointer hot = loader.portHot;
+        int slots = (int) Math.min(loader.global.getLong(layout.offset("port_slot_next")), layout.get("const.NL_PORT_SLOTS"));
+        int size = layout.get("size.port_hot");
+        int counters = layout.get("const.NL_PORT_HOT");
+        for (int i = 0; i < slots; i++) {
+            long base = (long) i * size;
+            int ports = hot.getInt(base); // lport | rport << 16, as PortKey packs them
+            if (ports == 0) {
+                continue; // taken, its ports not written yet: nothing counted in it either
+            }
+            for (int c = 0; c < counters; c++) {
+                long v = hot.getLong(base + 8 + 8L * c);
+                if (v != 0) {
+                    long key = (ports & 0xffffffffL) | ((long) (PortKey.COUNTER + c) << 32);
+                    out.merge(key, v, Long::sum);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Empties port_hot when more than half of its slots are taken, at the start of a tracing period (no window open,
+     * so no program counts into it): the generation moves first, so that sockets holding a slot of the old one count
+     * in the per-port table until their next write takes a new one.
+     */
+    void recyclePortSlots() {
+        Pointer g = loader.global;
+        int slots = layout.get("const.NL_PORT_SLOTS");
+        if (g.getLong(layout.offset("port_slot_next")) <= slots / 2) {
+            return;
+        }
+        g.setLong(layout.offset("port_gen"), g.getLong(layout.offset("port_gen")) + 1);
+        loader.portHot.setMemory(0, (long) slots * layout.get("size.port_hot"), (byte) 0);
+        g.setLong(layout.offset("port_slot_next"), 0);
+    }
+
+    private Map<Long, Long> readPortTable() {
         Map<Long, Long> out = new HashMap<>();
         Memory key = new Memory(8);
         Memory next = new Memory(8);

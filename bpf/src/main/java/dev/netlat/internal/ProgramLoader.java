@@ -39,6 +39,8 @@ final class ProgramLoader {
     final int portStatsFd;
     /** The object's .bss (struct nl_global), mmap-ed: windows read and write it without a syscall. */
     Pointer global;
+    /** The per-socket port counters (port_hot, struct nl_port_hot[NL_PORT_SLOTS]), mmap-ed the same way. */
+    Pointer portHot;
     private final long globalSize;
     private final HookPlan plan;
     final long loadNanos;
@@ -104,6 +106,7 @@ final class ProgramLoader {
                 throw fail("mmap of the programs' global data failed", -Native.getLastError());
             }
             global = m;
+            portHot = mmapArray("port_hot", (long) layout.get("size.port_hot") * layout.get("const.NL_PORT_SLOTS"));
             portStatsFd = bpf.bpf_map__fd(bpf.bpf_object__find_map_by_name(object, "port_stats"));
             loaded = true;
         } finally {
@@ -112,6 +115,14 @@ final class ProgramLoader {
             }
         }
         loadNanos = System.nanoTime() - t0;
+    }
+
+    private Pointer mmapArray(String name, long size) {
+        Pointer m = Libc.INSTANCE.mmap(null, size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, mapFd(name), 0);
+        if (m == null || Pointer.nativeValue(m) == -1L) {
+            throw fail("mmap of the programs' map " + name + " failed", -Native.getLastError());
+        }
+        return m;
     }
 
     private void configure() {
