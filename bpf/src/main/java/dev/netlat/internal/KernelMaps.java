@@ -78,7 +78,7 @@ final class KernelMaps {
     Map<Long, Long> readPortStats() {
         Map<Long, Long> out = readPortTable();
         Pointer hot = loader.portHot;
-        int slots = (int) Math.min(loader.global.getLong(layout.offset("port_slot_next")), layout.get("const.NL_PORT_SLOTS"));
+        int slots = (int) Math.min(loader.global.getLong(layout.offset("port_slot_next")), loader.portSlots);
         int size = layout.get("size.port_hot");
         int counters = layout.get("const.NL_PORT_HOT");
         for (int i = 0; i < slots; i++) {
@@ -105,7 +105,7 @@ final class KernelMaps {
      */
     void recyclePortSlots() {
         Pointer g = loader.global;
-        int slots = layout.get("const.NL_PORT_SLOTS");
+        int slots = loader.portSlots;
         if (g.getLong(layout.offset("port_slot_next")) <= slots / 2) {
             return;
         }

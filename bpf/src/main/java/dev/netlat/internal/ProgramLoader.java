@@ -39,8 +39,10 @@ final class ProgramLoader {
     final int portStatsFd;
     /** The object's .bss (struct nl_global), mmap-ed: windows read and write it without a syscall. */
     Pointer global;
-    /** The per-socket port counters (port_hot, struct nl_port_hot[NL_PORT_SLOTS]), mmap-ed the same way. */
+    /** The per-socket port counters (port_hot, struct nl_port_hot[portSlots]), mmap-ed the same way. */
     Pointer portHot;
+    /** Slots in port_hot ({@code netlat.maps.portSlots}). */
+    int portSlots;
     private final long globalSize;
     private final HookPlan plan;
     final long loadNanos;
@@ -106,7 +108,8 @@ final class ProgramLoader {
                 throw fail("mmap of the programs' global data failed", -Native.getLastError());
             }
             global = m;
-            portHot = mmapArray("port_hot", (long) layout.get("size.port_hot") * layout.get("const.NL_PORT_SLOTS"));
+            portSlots = bpf.bpf_map__max_entries(bpf.bpf_object__find_map_by_name(object, "port_hot"));
+            portHot = mmapArray("port_hot", (long) layout.get("size.port_hot") * portSlots);
             portStatsFd = bpf.bpf_map__fd(bpf.bpf_object__find_map_by_name(object, "port_stats"));
             loaded = true;
         } finally {
@@ -144,6 +147,10 @@ final class ProgramLoader {
                 intProperty("netlat.maps.packetsInFlight", layout.get("const.NL_P_SLOTS")));
         setMaxEntries("socks", "netlat.maps.sockets");
         setMaxEntries("port_stats", "netlat.maps.portStats");
+        if (System.getProperty("netlat.maps.portSlots") != null) {
+            bpf.bpf_map__set_max_entries(bpf.bpf_object__find_map_by_name(object, "port_hot"),
+                    intProperty("netlat.maps.portSlots", layout.get("const.NL_PORT_SLOTS")));
+        }
         setMaxEntries("tx_skbs", "netlat.maps.inflightSkbs");
         Map<String, String> retargeted = retargeted();
         for (Pointer p = bpf.bpf_object__next_program(object, null); p != null; p = bpf.bpf_object__next_program(object, p)) {
