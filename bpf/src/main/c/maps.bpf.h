@@ -84,6 +84,14 @@ static __always_inline __u32 total_retrans_of(const struct sock *sk)
 	return BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
 }
 
+/* The same read with a direct load, for a socket a tracepoint passes (trusted): through the pointer
+ * bpf_skc_to_tcp_sock() types as a tcp_sock, cheaper than a bpf_probe_read_kernel call on every ACK. */
+static __always_inline __u32 total_retrans_of_arg(const struct sock *sk)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+	return tp ? tp->total_retrans : total_retrans_of(sk);
+}
+
 static __always_inline bool in_scope_of(__u64 pid_tgid)
 {
 	return !knobs.target_tgid || (pid_tgid >> 32) == knobs.target_tgid;
