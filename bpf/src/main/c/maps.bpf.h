@@ -254,8 +254,12 @@ struct {
 	__type(value, struct sock_hot);
 } sock_hot SEC(".maps");
 
+/* A socket with no BPF storage at all (most: a receiving socket that never wrote in scope) is told by one load,
+ * without the helper call, on the per-packet hooks that see its segments and ACKs. */
 static __always_inline struct sock_hot *hot_of(const struct sock *sk)
 {
+	if (!sk->sk_bpf_storage)
+		return 0;
 	return bpf_sk_storage_get(&sock_hot, (struct sock *)sk, 0, 0);
 }
 

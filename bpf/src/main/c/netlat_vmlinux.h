@@ -94,6 +94,7 @@ struct sock {
 	__u16 sk_protocol;
 	__u32 sk_ack_backlog;
 	__u32 sk_max_ack_backlog;
+	void *sk_bpf_storage; /* struct bpf_local_storage __rcu *: NULL while the socket has no BPF storage at all */
 };
 
 struct inet_connection_sock {
