@@ -237,15 +237,19 @@ struct sock_hot {
 	__u32 t_end;       /* end of the timed writes' and followed packets' data: while no timed write is in progress
 			    * (call_msg), packets starting at or after it carry no timed byte and are counted, not
 			    * followed */
-	__u32 ack_pending; /* followed packets may wait for their ACK: the ACK hook looks at `socks` only then */
+	__u8 ack_pending;  /* followed packets may wait for their ACK: the ACK hook looks at `socks` only then */
+	__u8 skip_left;    /* writes still to pass untimed before the budget is looked at again (budget_due) */
+	__u16 pad;
 	__u64 timed_tat;   /* the timing budget (budget_left): when it would be full again */
 	__u32 untimed_run; /* writes not timed since the last timed one */
-	__u32 next_check;  /* the run length at which the budget is looked at again (budget_due) */
 	__u32 retrans_seen; /* traced_socks' retrans_seen as last set (on_retransmit): lets each ACK see that no
 			     * retransmit went uncounted without looking the socket up there (retrans_catch_up) */
 	__u32 port_slot;   /* this socket's slot in port_hot + 1, 0 when it has none; kept across tracing periods */
 	__u32 port_gen;    /* the G.port_gen it was taken in: void once Java empties port_hot */
 };
+/* With the kernel's 128-byte struct bpf_local_storage_elem in front, 64 bytes fill a 192-byte allocation: one byte
+ * more and every traced socket's storage takes a 256-byte one. */
+_Static_assert(sizeof(struct sock_hot) == 64, "sock_hot outgrows its 192-byte allocation");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -280,13 +284,14 @@ static __always_inline void hot_fresh(struct sock_hot *h, __u32 epoch, const str
 	h->ack_pending = 0;
 	h->timed_tat = 0;
 	h->untimed_run = 0;
-	h->next_check = 0;
+	h->skip_left = 0;
 }
 
 /* Accesses the compiler keeps whole and in program order, for fields read without the lock. On x86, the only target
  * built, the CPU keeps stores in order and loads in order, so that is enough for one writer and lock-free readers. */
 #define READ_ONCE_U64(x) (*(volatile __u64 *)&(x))
 #define READ_ONCE_U32(x) (*(volatile __u32 *)&(x))
+#define READ_ONCE_U8(x) (*(volatile __u8 *)&(x))
 #define WRITE_ONCE_U64(x, v) (*(volatile __u64 *)&(x) = (v))
 #define WRITE_ONCE_U32(x, v) (*(volatile __u32 *)&(x) = (v))
 

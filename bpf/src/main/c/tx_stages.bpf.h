@@ -143,7 +143,7 @@ static __always_inline int on_start_xmit(struct sk_buff *skb, struct net_device 
 	struct sock_hot *h = hot_of(sk);
 	/* read without a lock (this hook may run on another CPU than the socket's): followed packets all ACKed and no
 	 * timed write in progress means this skb carries no followed byte, found without reading its header */
-	if (!h || (!READ_ONCE_U64(h->call_msg) && !READ_ONCE_U32(h->ack_pending)))
+	if (!h || (!READ_ONCE_U64(h->call_msg) && !READ_ONCE_U8(h->ack_pending)))
 		return 0;
 	__u32 seq, end, ack;
 	__u8 fl;

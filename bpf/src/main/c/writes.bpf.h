@@ -88,15 +88,15 @@ static __always_inline __u64 tokens_left(struct sock_hot *h, __u64 now)
 
 /*
  * Most writes of a fast socket are not timed, and need not read the clock to learn that: when the budget says no, it
- * also says at which run length it would say yes with the tokens it has now (next_check), and writes before that are
- * not timed without a look. Tokens only come back with time, so a look later than that run length can only be late,
- * never early: at most NL_BUDGET_RECHECK writes late, the most writes between two looks.
+ * also says how many writes it would keep saying no with the tokens it has now, and that many pass without a look
+ * (skip_left, at most NL_BUDGET_RECHECK - 1). Tokens only come back with time, so a look later than that can only
+ * be late, never early: at most NL_BUDGET_RECHECK - 1 writes late.
  */
 #define NL_BUDGET_RECHECK 16
 
 static __always_inline bool budget_due(const struct sock_hot *h)
 {
-	return G.time_all || h->untimed_run >= h->next_check;
+	return G.time_all || !h->skip_left;
 }
 
 static __always_inline bool budget_left(struct sock_hot *h, __u64 now)
@@ -107,7 +107,8 @@ static __always_inline bool budget_left(struct sock_hot *h, __u64 now)
 	__u32 run = h->untimed_run, due = t ? NL_TIMED_BURST / t - 1 : 0xffffffff;
 	if (run >= due)
 		return true;
-	h->next_check = due - run < NL_BUDGET_RECHECK ? due : run + NL_BUDGET_RECHECK;
+	__u32 gap = due - run; /* this write and the gap - 1 after it are not timed with these tokens */
+	h->skip_left = (gap < NL_BUDGET_RECHECK ? gap : NL_BUDGET_RECHECK) - 1;
 	return false;
 }
 
@@ -118,7 +119,7 @@ static __always_inline void spend_budget(struct sock_hot *h, __u64 now)
 		return; /* the budget is left as it was: it applies again once no window asks for every write */
 	h->timed_tat = (h->timed_tat > now ? h->timed_tat : now) + NL_TIMED_GAP_NS;
 	h->untimed_run = 0;
-	h->next_check = 0;
+	h->skip_left = 0;
 }
 
 /*
@@ -151,8 +152,13 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 	h->cur_tid = tid;
 	if (h->call_msg)
 		return 0; /* another thread's timed write is in progress: this one is only counted */
-	__u64 now = budget_due(h) ? bpf_ktime_get_ns() : 0;
-	if (!now || !budget_left(h, now)) {
+	if (!budget_due(h)) {
+		h->skip_left--;
+		h->untimed_run++;
+		return 0;
+	}
+	__u64 now = bpf_ktime_get_ns();
+	if (!budget_left(h, now)) {
 		/* Not timed: counted at its end (on_write_end), its packets at the queue, nothing to record now. The
 		 * run length only spaces the timed writes. A period's first write is always timed (hot_fresh fills the
 		 * budget), and its create_state() put the socket in scope. */
