@@ -244,7 +244,7 @@ struct sock_hot {
 	__u32 untimed_run; /* writes not timed since the last timed one */
 	__u32 retrans_seen; /* traced_socks' retrans_seen as last set (on_retransmit): lets each ACK see that no
 			     * retransmit went uncounted without looking the socket up there (retrans_catch_up) */
-	__u32 port_slot;   /* this socket's slot in port_hot + 1, 0 when it has none; kept across tracing periods */
+	__u32 port_slot;   /* this socket's slot in port_hot + 1; 0 before it asked, NO_PORT_SLOT when none was left */
 	__u32 port_gen;    /* the G.port_gen it was taken in: void once Java empties port_hot */
 };
 /* With the kernel's 128-byte struct bpf_local_storage_elem in front, 64 bytes fill a 192-byte allocation: one byte
@@ -362,6 +362,8 @@ struct {
  * Gives the socket a slot of port_hot for the current generation, if port views are on and one is left. Where the
  * socket's lock is held (struct sock_hot): the slot's ports are written before the socket's storage names the slot.
  */
+#define NO_PORT_SLOT 0xffffffff /* sock_hot.port_slot: none was left in its generation; it tries again in the next */
+
 static __always_inline void take_port_slot(struct sock_hot *h, const struct sock *sk)
 {
 	__u32 gen = (__u32)G.port_gen;
@@ -369,11 +371,13 @@ static __always_inline void take_port_slot(struct sock_hot *h, const struct sock
 		return;
 	__u32 idx = (__u32)__sync_fetch_and_add(&G.port_slot_next, 1);
 	struct nl_port_hot *p = idx < NL_PORT_SLOTS ? bpf_map_lookup_elem(&port_hot, &idx) : 0;
-	if (!p)
-		return; /* none left: this socket counts in port_stats (count_hot) */
+	h->port_gen = gen;
+	if (!p) {
+		h->port_slot = NO_PORT_SLOT; /* this socket counts in port_stats (count_hot), without asking again */
+		return;
+	}
 	p->lport = SOCK_LPORT(sk);
 	p->rport = SOCK_RPORT(sk);
-	h->port_gen = gen;
 	h->port_slot = idx + 1;
 }
 

@@ -77,7 +77,7 @@ __noinline int count(__u16 lport, __u16 rport, __u64 counter, __u64 delta)
 static __always_inline struct nl_port_hot *port_slot_of(const struct sock_hot *h)
 {
 	__u32 slot = h->port_slot;
-	if (!slot || h->port_gen != (__u32)G.port_gen)
+	if (!slot || slot == NO_PORT_SLOT || h->port_gen != (__u32)G.port_gen)
 		return 0;
 	slot--;
 	return bpf_map_lookup_elem(&port_hot, &slot);
