@@ -83,21 +83,46 @@ static __always_inline struct nl_port_hot *port_slot_of(const struct sock_hot *h
 	return bpf_map_lookup_elem(&port_hot, &slot);
 }
 
-/*
- * Counts for a socket with its own storage, of one of its hot counters (NL_C_WRITES, NL_C_BYTES, NL_C_PACKETS): the
- * port view goes to the socket's port_hot slot, without a hash lookup, while it has one. Atomic: the write-end hook
- * runs outside the socket's lock, and two threads can write one socket.
- */
-static __always_inline void count_hot(const struct sock_hot *h, const struct sock *sk, __u32 counter, __u64 delta)
+/* NL_C_WRITES, NL_C_BYTES and NL_C_PACKETS are counters 0..2 in the per-CPU block and in a port slot alike. */
+_Static_assert(NL_C_WRITES == 0 && NL_C_BYTES == 1 && NL_C_PACKETS == 2 && NL_PORT_HOT == 3, "hot counters 0..2");
+
+static __always_inline void add_hot(__u64 *c, __u64 writes, __u64 bytes, __u64 packets)
 {
-	add_counter(counter, delta);
-	if (!G.port_views || counter >= NL_PORT_HOT)
+	if (writes)
+		__sync_fetch_and_add(&c[NL_C_WRITES], writes);
+	if (bytes)
+		__sync_fetch_and_add(&c[NL_C_BYTES], bytes);
+	if (packets)
+		__sync_fetch_and_add(&c[NL_C_PACKETS], packets);
+}
+
+/*
+ * Counts a socket's writes, bytes and packets when it has its own storage, with one per-CPU lookup and one slot
+ * lookup however many it counts (callers pass constant zeros for the others, which the compiler drops): the port
+ * view goes to the socket's port_hot slot, without a hash lookup, while it has one. Atomic: the write-end hook runs
+ * outside the socket's lock, and two threads can write one socket.
+ */
+static __always_inline void count_hot(const struct sock_hot *h, const struct sock *sk, __u64 writes, __u64 bytes,
+				      __u64 packets)
+{
+	__u32 zero = 0;
+	struct counters *c = bpf_map_lookup_elem(&counters, &zero);
+	if (c)
+		add_hot(c->c, writes, bytes, packets);
+	if (!G.port_views)
 		return;
 	struct nl_port_hot *p = port_slot_of(h);
-	if (p)
-		__sync_fetch_and_add(&p->c[counter], delta);
-	else
-		port_add(SOCK_LPORT(sk), SOCK_RPORT(sk), NL_PK_COUNTER + counter, 0, delta);
+	if (p) {
+		add_hot(p->c, writes, bytes, packets);
+		return;
+	}
+	__u16 lport = SOCK_LPORT(sk), rport = SOCK_RPORT(sk);
+	if (writes)
+		port_add(lport, rport, NL_PK_COUNTER + NL_C_WRITES, 0, writes);
+	if (bytes)
+		port_add(lport, rport, NL_PK_COUNTER + NL_C_BYTES, 0, bytes);
+	if (packets)
+		port_add(lport, rport, NL_PK_COUNTER + NL_C_PACKETS, 0, packets);
 }
 
 __noinline int record_sample(__u16 lport, __u16 rport, __u64 hist, __u64 ns, __u64 epoch)

@@ -65,7 +65,7 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	if (!after(end, q_max))
 		return 0; /* a retransmission: counted by its own hook */
 	h->q_max = end;
-	count_hot(h, sk, NL_C_PACKETS, 1);
+	count_hot(h, sk, 0, 0, 1);
 	/* Followed when it may carry a timed write's bytes: one is in progress, or the packet starts before the end of
 	 * those already written. Else it is only counted, with no lookup or lock. call_msg first: a write's end
 	 * covers it in t_end before it clears call_msg (on_write_end), possibly on another CPU. */

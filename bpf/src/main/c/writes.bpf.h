@@ -11,8 +11,7 @@
 static __always_inline void count_write(const struct sock_hot *h, const struct sock *sk, int bytes)
 {
 	if (h) {
-		count_hot(h, sk, NL_C_WRITES, 1);
-		count_hot(h, sk, NL_C_BYTES, bytes);
+		count_hot(h, sk, 1, bytes, 0);
 	} else {
 		count(SOCK_LPORT(sk), SOCK_RPORT(sk), NL_C_WRITES, 1);
 		count(SOCK_LPORT(sk), SOCK_RPORT(sk), NL_C_BYTES, bytes);
