@@ -108,6 +108,55 @@ static __always_inline struct traced *traced_of(const struct sock *sk)
 	return bpf_map_lookup_elem(&traced_socks, &key);
 }
 
+/*
+ * What every packet and write of a traced socket needs, in the socket's own storage (sk->sk_bpf_storage): found
+ * without a hash lookup, and enough for a write that is not timed, and for a packet that is not followed, to be
+ * counted without touching `socks` or taking a lock. Created when the socket comes into scope (trace_socket) or at
+ * its first write in scope, freed with the socket. Each field has one writer at a time: the write-start and packet-queue hooks run under the socket's lock
+ * (lock_sock, or bh_lock_sock while no task owns it), and so does the ACK hook; the write-end hook runs after
+ * release_sock on 6.12 and 6.18 and only clears its own call's marks (cur_msg; for a timed write call_msg, after
+ * moving t_end). The start_xmit hook only reads.
+ */
+struct sock_hot {
+	__u32 epoch;       /* the tracing period the fields below belong to (hot_fresh resets them for a new one) */
+	__u32 q_max;       /* end of the highest data queued so far: anything at or below is a retransmission */
+	__u64 cur_msg;     /* msghdr of the last write call started in scope, until it ends (0 then) */
+	__u32 cur_tid;     /* and its thread: a later loop round of that call is recognized by both */
+	__u32 call_tid;    /* the thread of the timed write in progress */
+	__u64 call_msg;    /* msghdr of the timed write in progress, 0 when none */
+	__u32 t_end;       /* end of the timed writes' and followed packets' data: while no timed write is in progress
+			    * (call_msg), packets starting at or after it carry no timed byte and are counted, not
+			    * followed */
+	__u8 ack_pending;  /* followed packets may wait for their ACK: the ACK hook looks at `socks` only then */
+	__u8 skip_left;    /* writes still to pass untimed before the budget is looked at again (budget_due) */
+	__u16 pad;
+	__u64 timed_tat;   /* the timing budget (budget_left): when it would be full again */
+	__u32 untimed_run; /* writes not timed since the last timed one */
+	__u32 retrans_seen; /* traced_socks' retrans_seen as last set (on_retransmit): lets each ACK see that no
+			     * retransmit went uncounted without looking the socket up there (retrans_catch_up) */
+	__u32 port_slot;   /* this socket's slot in port_hot + 1; 0 before it asked, NO_PORT_SLOT when none was left */
+	__u32 port_gen;    /* the G.port_gen it was taken in: void once Java empties port_hot */
+};
+/* With the kernel's 128-byte struct bpf_local_storage_elem in front, 64 bytes fill a 192-byte allocation: one byte
+ * more and every traced socket's storage takes a 256-byte one. */
+_Static_assert(sizeof(struct sock_hot) == 64, "sock_hot outgrows its 192-byte allocation");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_hot);
+} sock_hot SEC(".maps");
+
+/* A socket with no BPF storage at all (most: a receiving socket that never wrote in scope) is told by one load,
+ * without the helper call, on the per-packet hooks that see its segments and ACKs. */
+static __always_inline struct sock_hot *hot_of(const struct sock *sk)
+{
+	if (!sk->sk_bpf_storage)
+		return 0;
+	return bpf_sk_storage_get(&sock_hot, (struct sock *)sk, 0, 0);
+}
+
 /* Puts a socket in scope (called in process context, after in_scope()). */
 static __always_inline struct traced *trace_socket(const struct sock *sk, bool listener)
 {
@@ -124,6 +173,10 @@ static __always_inline struct traced *trace_socket(const struct sock *sk, bool l
 	};
 	if (bpf_map_update_elem(&traced_socks, &key, &v, BPF_NOEXIST) && bpf_map_lookup_elem(&traced_socks, &key) == 0)
 		__sync_fetch_and_add(&G.lost[NL_L_SOCKS_FULL], 1);
+	/* and its own storage, if a write has not made it yet: the ACK hook looks for retransmits no event brought
+	 * only on sockets that have one (retrans_catch_up) */
+	if (!bpf_sk_storage_get(&sock_hot, (struct sock *)sk, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+		__sync_fetch_and_add(&G.lost[NL_L_NO_STORAGE], 1);
 	return bpf_map_lookup_elem(&traced_socks, &key);
 }
 
@@ -217,55 +270,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sweeper);
 } sweeper SEC(".maps");
-
-/*
- * What every packet and write of a traced socket needs, in the socket's own storage (sk->sk_bpf_storage): found
- * without a hash lookup, and enough for a write that is not timed, and for a packet that is not followed, to be
- * counted without touching `socks` or taking a lock. Created at the socket's first write in scope, freed with the
- * socket. Each field has one writer at a time: the write-start and packet-queue hooks run under the socket's lock
- * (lock_sock, or bh_lock_sock while no task owns it), and so does the ACK hook; the write-end hook runs after
- * release_sock on 6.12 and 6.18 and only clears its own call's marks (cur_msg; for a timed write call_msg, after
- * moving t_end). The start_xmit hook only reads.
- */
-struct sock_hot {
-	__u32 epoch;       /* the tracing period the fields below belong to (hot_fresh resets them for a new one) */
-	__u32 q_max;       /* end of the highest data queued so far: anything at or below is a retransmission */
-	__u64 cur_msg;     /* msghdr of the last write call started in scope, until it ends (0 then) */
-	__u32 cur_tid;     /* and its thread: a later loop round of that call is recognized by both */
-	__u32 call_tid;    /* the thread of the timed write in progress */
-	__u64 call_msg;    /* msghdr of the timed write in progress, 0 when none */
-	__u32 t_end;       /* end of the timed writes' and followed packets' data: while no timed write is in progress
-			    * (call_msg), packets starting at or after it carry no timed byte and are counted, not
-			    * followed */
-	__u8 ack_pending;  /* followed packets may wait for their ACK: the ACK hook looks at `socks` only then */
-	__u8 skip_left;    /* writes still to pass untimed before the budget is looked at again (budget_due) */
-	__u16 pad;
-	__u64 timed_tat;   /* the timing budget (budget_left): when it would be full again */
-	__u32 untimed_run; /* writes not timed since the last timed one */
-	__u32 retrans_seen; /* traced_socks' retrans_seen as last set (on_retransmit): lets each ACK see that no
-			     * retransmit went uncounted without looking the socket up there (retrans_catch_up) */
-	__u32 port_slot;   /* this socket's slot in port_hot + 1; 0 before it asked, NO_PORT_SLOT when none was left */
-	__u32 port_gen;    /* the G.port_gen it was taken in: void once Java empties port_hot */
-};
-/* With the kernel's 128-byte struct bpf_local_storage_elem in front, 64 bytes fill a 192-byte allocation: one byte
- * more and every traced socket's storage takes a 256-byte one. */
-_Static_assert(sizeof(struct sock_hot) == 64, "sock_hot outgrows its 192-byte allocation");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct sock_hot);
-} sock_hot SEC(".maps");
-
-/* A socket with no BPF storage at all (most: a receiving socket that never wrote in scope) is told by one load,
- * without the helper call, on the per-packet hooks that see its segments and ACKs. */
-static __always_inline struct sock_hot *hot_of(const struct sock *sk)
-{
-	if (!sk->sk_bpf_storage)
-		return 0;
-	return bpf_sk_storage_get(&sock_hot, (struct sock *)sk, 0, 0);
-}
 
 /*
  * The socket's hot fields for the current tracing period: those of an earlier one are forgotten (the socket starts

@@ -101,8 +101,8 @@ static __always_inline int on_retransmit(const struct sock *sk, const struct sk_
  */
 static __always_inline void retrans_catch_up(const struct sock *sk, struct sock_hot *h)
 {
-	/* a traced socket has its own storage from when it came into scope (on_set_state, create_state): one without
-	 * is not traced, or had no memory for it (counted as SOCKET_STORAGE_FAILED) */
+	/* a traced socket has its own storage from when it came into scope (trace_socket): one without is not traced,
+	 * or had no memory for it (counted as SOCKET_STORAGE_FAILED) */
 	if (!knobs.retrans_catch_up || !h)
 		return;
 	/* the common case, nothing retransmitted since the last look, without a lookup in traced_socks */
@@ -298,10 +298,6 @@ static __always_inline int on_set_state(const struct sock *sk, int oldstate, int
 			bpf_map_update_elem(&listen_seen, &key, &have, BPF_ANY);
 		}
 		trace_socket(sk, newstate == TCP_LISTEN);
-		/* its own storage too, before it writes: the ACK hook looks for retransmits no event brought only on
-		 * sockets that have one (retrans_catch_up) */
-		if (!bpf_sk_storage_get(&sock_hot, (struct sock *)sk, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
-			__sync_fetch_and_add(&G.lost[NL_L_NO_STORAGE], 1);
 		return 0;
 	}
 	t = traced_of(sk);

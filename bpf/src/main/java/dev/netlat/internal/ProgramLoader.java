@@ -102,14 +102,9 @@ final class ProgramLoader {
                 throw new IllegalStateException(".bss is " + globalSize + " bytes, netlat.layout expects "
                         + layout.get("size.global") + ": object and layout are out of step, run build.sh");
             }
-            Pointer m = Libc.INSTANCE.mmap(null, globalSize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED,
-                    bpf.bpf_map__fd(bss), 0);
-            if (m == null || Pointer.nativeValue(m) == -1L) {
-                throw fail("mmap of the programs' global data failed", -Native.getLastError());
-            }
-            global = m;
+            global = mmapMap(".bss", globalSize);
             portSlots = bpf.bpf_map__max_entries(bpf.bpf_object__find_map_by_name(object, "port_hot"));
-            portHot = mmapArray("port_hot", (long) layout.get("size.port_hot") * portSlots);
+            portHot = mmapMap("port_hot", (long) layout.get("size.port_hot") * portSlots);
             portStatsFd = bpf.bpf_map__fd(bpf.bpf_object__find_map_by_name(object, "port_stats"));
             loaded = true;
         } finally {
@@ -120,7 +115,8 @@ final class ProgramLoader {
         loadNanos = System.nanoTime() - t0;
     }
 
-    private Pointer mmapArray(String name, long size) {
+    /** A map the programs share with Java without syscalls (.bss, port_hot), mapped read-write. */
+    private Pointer mmapMap(String name, long size) {
         Pointer m = Libc.INSTANCE.mmap(null, size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, mapFd(name), 0);
         if (m == null || Pointer.nativeValue(m) == -1L) {
             throw fail("mmap of the programs' map " + name + " failed", -Native.getLastError());
@@ -145,13 +141,11 @@ final class ProgramLoader {
                 EnvironmentCheck.kernelFacts(bpf).caveats().contains(KernelCaveat.HIDES_EVENTS_WHILE_PID1_RUNS) ? 1 : 0);
         ro.setInt(layout.get("knob.packets_in_flight"),
                 intProperty("netlat.maps.packetsInFlight", layout.get("const.NL_P_SLOTS")));
-        setMaxEntries("socks", "netlat.maps.sockets");
-        setMaxEntries("port_stats", "netlat.maps.portStats");
-        if (System.getProperty("netlat.maps.portSlots") != null) {
-            bpf.bpf_map__set_max_entries(bpf.bpf_object__find_map_by_name(object, "port_hot"),
-                    intProperty("netlat.maps.portSlots", layout.get("const.NL_PORT_SLOTS")));
-        }
-        setMaxEntries("tx_skbs", "netlat.maps.inflightSkbs");
+        setMaxEntries("socks", "netlat.maps.sockets", 16_777_216);
+        setMaxEntries("port_stats", "netlat.maps.portStats", 16_777_216);
+        // the programs take slots below NL_PORT_SLOTS only
+        setMaxEntries("port_hot", "netlat.maps.portSlots", layout.get("const.NL_PORT_SLOTS"));
+        setMaxEntries("tx_skbs", "netlat.maps.inflightSkbs", 16_777_216);
         Map<String, String> retargeted = retargeted();
         for (Pointer p = bpf.bpf_object__next_program(object, null); p != null; p = bpf.bpf_object__next_program(object, p)) {
             String name = bpf.bpf_program__name(p);
@@ -193,9 +187,9 @@ final class ProgramLoader {
         return out;
     }
 
-    private void setMaxEntries(String map, String property) {
+    private void setMaxEntries(String map, String property, int max) {
         if (System.getProperty(property) != null) {
-            bpf.bpf_map__set_max_entries(bpf.bpf_object__find_map_by_name(object, map), intProperty(property, 16_777_216));
+            bpf.bpf_map__set_max_entries(bpf.bpf_object__find_map_by_name(object, map), intProperty(property, max));
         }
     }
 
