@@ -127,9 +127,10 @@ struct sock_hot {
 	__u32 t_end;       /* end of the timed writes' and followed packets' data: while no timed write is in progress
 			    * (call_msg), packets starting at or after it carry no timed byte and are counted, not
 			    * followed */
-	__u8 ack_pending;  /* followed packets may wait for their ACK: the ACK hook looks at `socks` only then */
+	__u8 ack_pending;  /* a timed write or followed packet may wait for an ACK: the ACK hook looks at `socks` only
+			    * then (set when one starts waiting; cleared by the ACK hook under the state's lock) */
 	__u8 skip_left;    /* writes still to pass untimed before the budget is looked at again (budget_due) */
-	__u16 pad;
+	__u16 hide_count;  /* new-data packets queued, counted only while knobs.hide_queue_every asks for it */
 	__u64 timed_tat;   /* the timing budget (budget_left): when it would be full again */
 	__u32 untimed_run; /* writes not timed since the last timed one */
 	__u32 retrans_seen; /* traced_socks' retrans_seen as last set (on_retransmit): lets each ACK see that no
@@ -208,6 +209,7 @@ struct pslot {
 };
 
 #define PF_NOQUEUE 1
+#define PF_UNSEEN  2 /* put in the ring by an ACK of data whose net_dev_queue was not seen (ack_of_unseen) */
 
 /*
  * Per traced socket. Rings are indexed by free-running u32 counters (masked on access):

@@ -127,6 +127,10 @@ struct nl_knobs {
 	__u32 settle_at_queue;   /* 1 when the ACK hook is not loaded: queue and device-done then resolve samples */
 	__u32 listen_overflow_reason; /* this kernel's SKB_DROP_REASON_TCP_LISTEN_OVERFLOW (from its BTF); 0 = it has none */
 	__u32 retrans_catch_up;  /* 1 where the kernel can skip a program unseen (PID-1 skip): ACKs pick up retransmits */
+	/* testing only (netlat.test.hideQueueEvery, 0 = off): the queue hook acts as if the kernel had skipped its run
+	 * for every Nth new-data packet of a socket, so that the recovery from hidden queue events is tested on any
+	 * kernel, not only where the PID-1 skip happens now and then */
+	__u32 hide_queue_every;
 };
 
 /*

@@ -117,6 +117,75 @@ static __always_inline int ack_steps(struct sock_state *s, __u32 ack, __u64 now,
 	return s->p_a != s->p_tail && !after(s->p[s->p_a & P_MASK].end, ack);
 }
 
+/*
+ * An ACK beyond all data whose net_dev_queue was seen (q_max), while a timed write is in progress or waits for its
+ * last packet beyond the followed data: the packet(s) carrying those bytes were queued unseen (a kernel can skip
+ * programs unseen: the PID-1 skip). A later packet would show the gap (on_dev_queue), but none may come: the ACK
+ * stands for them instead. A packet from q_max to the ACK (no further than the waiting write's end when no write is
+ * in progress: a FIN's sequence number carries no data) is put in the ring, flagged PF_UNSEEN, for the caller's
+ * ack_steps to ACK: the writes ending in it get their ACK sample and lose SOCKET and TOTAL as QUEUE_NOT_SEEN; its
+ * own QDISC, DEVICE and RTT have no times and are skipped. Called with the lock held, under the socket's lock (the
+ * ACK and state-change hooks). Returns UNSEEN_PUT, UNSEEN_RING_FULL (the writes then lose their samples as
+ * PACKET_RING_FULL) or 0.
+ */
+#define UNSEEN_PUT       1
+#define UNSEEN_RING_FULL 2
+
+static __always_inline int ack_of_unseen(struct sock_state *s, struct sock_hot *h, __u32 ack)
+{
+	__u32 q = after(h->q_max, s->q_max) ? h->q_max : s->q_max, end = ack;
+	if (!after(ack, q))
+		return 0;
+	if (!s->call_msg) {
+		if (s->w_q == s->w_tail)
+			return 0;
+		__u32 w_end = s->w[(s->w_tail - 1) & W_MASK].end;
+		if (!after(w_end, q))
+			return 0;
+		if (before(w_end, end))
+			end = w_end;
+	}
+	s->q_max = end;
+	h->q_max = end;
+	if (s->p_tail - s->p_head >= knobs.packets_in_flight)
+		return UNSEEN_RING_FULL;
+	struct pslot *P = &s->p[s->p_tail & P_MASK];
+	P->seq = q;
+	P->seen = end; /* no byte of it was seen queued */
+	P->end = end;
+	P->t_queue = 0;
+	P->t_xmit = 0;
+	P->t_xlast = 0;
+	P->t_done = 0;
+	P->t_ack = 0;
+	P->flags = PF_UNSEEN;
+	s->p_tail++;
+	return UNSEEN_PUT;
+}
+
+/* Whether the socket still waits for an ACK: a timed write in progress, a followed packet not ACKed, or a timed write
+ * whose last packet is not queued yet (or was queued unseen: ack_of_unseen). Under the lock. */
+static __always_inline bool awaits_ack(struct sock_state *s)
+{
+	return s->call_msg || s->p_a != s->p_tail ||
+	       (s->w_q != s->w_tail && after(s->w[(s->w_tail - 1) & W_MASK].end, s->q_max));
+}
+
+/* What the caller counts after the lock for ack_of_unseen's result. */
+static __always_inline void count_unseen(int unseen, __u32 epoch)
+{
+	if (!unseen)
+		return;
+	__sync_fetch_and_add(&G.lost[NL_L_NO_QUEUE], 1);
+	if (unseen == UNSEEN_RING_FULL) {
+		__sync_fetch_and_add(&G.lost[NL_L_PKT_RING], 1);
+		return;
+	}
+	__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_QDISC], 1);
+	__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_DEVICE], 1);
+	__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_RTT], 1);
+}
+
 __noinline int ack_round(__u64 key, __u32 ack, __u64 now)
 {
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);

@@ -49,7 +49,7 @@ static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 			break;
 		__u32 idx = s->e_x & P_MASK;
 		struct pslot *P = &s->p[idx];
-		if (P->flags & PF_NOQUEUE)
+		if (P->flags & (PF_NOQUEUE | PF_UNSEEN))
 			sb_skip(b, NL_HIST_QDISC);
 		else if (!P->t_xmit)
 			sb_lost(b, NL_HIST_QDISC, NL_L_NO_XMIT);
@@ -61,7 +61,9 @@ static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 		if (s->e_d == s->p_d || sb_full(b))
 			break;
 		struct pslot *P = &s->p[s->e_d & P_MASK];
-		if (!P->t_done || !P->t_xmit)
+		if (P->flags & PF_UNSEEN)
+			sb_skip(b, NL_HIST_DEVICE);
+		else if (!P->t_done || !P->t_xmit)
 			sb_lost(b, NL_HIST_DEVICE, NL_L_NO_DONE);
 		else
 			sb_sample(b, NL_HIST_DEVICE, P->t_done, P->t_xlast ? P->t_xlast : P->t_xmit);
@@ -71,7 +73,10 @@ static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 		if (s->e_a == s->p_a || sb_full(b))
 			break;
 		struct pslot *P = &s->p[s->e_a & P_MASK];
-		sb_sample(b, NL_HIST_RTT, P->t_ack, P->t_queue);
+		if (P->flags & PF_UNSEEN)
+			sb_skip(b, NL_HIST_RTT);
+		else
+			sb_sample(b, NL_HIST_RTT, P->t_ack, P->t_queue);
 		s->e_a++;
 	}
 
@@ -128,7 +133,9 @@ static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 			sb_lost(b, NL_HIST_TOTAL, NL_L_NO_PACKET);
 		} else {
 			struct pslot *P = &s->p[W->pidx & P_MASK];
-			if (P->t_done)
+			if (P->flags & PF_UNSEEN)
+				sb_lost(b, NL_HIST_TOTAL, NL_L_NO_QUEUE);
+			else if (P->t_done)
 				sb_sample(b, NL_HIST_TOTAL, P->t_done, W->t_call);
 			else if (P->t_ack)
 				sb_lost(b, NL_HIST_TOTAL, NL_L_NO_DONE);

@@ -64,6 +64,13 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	__u32 q_max = h->q_max;
 	if (!after(end, q_max))
 		return 0; /* a retransmission: counted by its own hook */
+	if (knobs.hide_queue_every && ++h->hide_count % knobs.hide_queue_every == 0)
+		return 0; /* testing (struct nl_knobs): as if the kernel had skipped this run */
+	/* New data starts where the last new data ended. Bytes between q_max and this skb's start left in a packet
+	 * whose net_dev_queue no program saw: a kernel can skip BPF programs unseen (the PID-1 skip of
+	 * Availability.caveats()). */
+	if (after(seq, q_max))
+		__sync_fetch_and_add(&G.lost[NL_L_NO_QUEUE], 1); /* the unseen packet(s): at least one */
 	h->q_max = end;
 	count_hot(h, sk, 0, 0, 1);
 	/* Followed when it may carry a timed write's bytes: one is in progress, or the packet starts before the end of
@@ -82,12 +89,8 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	bpf_spin_lock(&s->lock);
 	if (owns(s, (__u64)sk)) {
 		freshen(s, epoch, nxt, &pd);
-		/* New data starts where the last new data ended. Bytes between q_max and this skb's start left in a
-		 * packet whose net_dev_queue no program saw: a kernel can skip BPF programs unseen (the PID-1 skip of
-		 * Availability.caveats()). This packet covers them too, from q_max, so that the writes ending in them
-		 * still get their TOTAL and ACK samples; `seen` says where its queue time starts to apply. */
-		if (after(seq, q_max))
-			__sync_fetch_and_add(&G.lost[NL_L_NO_QUEUE], 1); /* the unseen packet(s): at least one */
+		/* A gap before this skb (counted above): this packet covers it too, from q_max, so that the writes
+		 * ending in it still get their TOTAL and ACK samples; `seen` says where its queue time starts to apply. */
 		if (s->p_tail - s->p_head >= knobs.packets_in_flight) {
 			overflow = true;
 		} else {
@@ -291,12 +294,13 @@ static __always_inline __u32 ack_tcp_acts_on(const struct sk_buff *skb, __u32 hd
 /* ACKs of an established socket: every incoming segment passes tcp_probe (tcp_rcv_established). */
 static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb, struct sock_hot *h)
 {
-	/* this hook runs under the socket's lock, as on_dev_queue does: ack_pending cannot change meanwhile */
+	/* this hook runs under the socket's lock, as on_dev_queue does; the write-end hook, which does not, sets
+	 * ack_pending under the state's lock, where this hook clears it */
 	if (!h || !h->ack_pending)
-		return 0; /* not traced, or no followed packet waits for an ACK */
+		return 0; /* not traced, or nothing waits for an ACK */
 	struct sock_state *s = sock_state_of(sk);
-	if (!s || s->p_a == s->p_tail) {
-		h->ack_pending = 0; /* given back, or ACKed through ack_from_snd_una */
+	if (!s) {
+		h->ack_pending = 0; /* given back */
 		return 0;
 	}
 	__u32 seq, end, ack;
@@ -309,21 +313,20 @@ static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb, st
 	struct sbuf b = {};
 	struct pending pd = {};
 	__u64 key = (__u64)sk;
-	int more = 0;
-	bool acked_all = false;
+	int more = 0, unseen = 0;
 	bpf_spin_lock(&s->lock);
 	bool live = owns(s, key);
 	if (live) {
 		freshen(s, epoch, nxt, &pd);
+		unseen = ack_of_unseen(s, h, ack);
 		more = ack_steps(s, ack, now, STEPS_INLINE);
-		acked_all = s->p_a == s->p_tail;
 	}
+	h->ack_pending = live && awaits_ack(s);
 	bpf_spin_unlock(&s->lock);
-	if (!live || acked_all)
-		h->ack_pending = 0;
 	if (!live)
 		return 0;
 	record_pending(&pd);
+	count_unseen(unseen, epoch);
 	for (int r = 0; more && r < STEP_ROUNDS; r++)
 		more = ack_round(s->key, ack, now);
 	if (settle(s->key, s->lport, s->rport, &b, ACK_SETTLE_ROUNDS)) {
@@ -346,19 +349,23 @@ static __always_inline void ack_from_snd_una(const struct sock *sk)
 	struct sock_state *s = sock_state_of((struct sock *)sk);
 	if (!s)
 		return;
+	struct sock_hot *h = hot_of(sk);
 	__u32 una = BPF_CORE_READ((struct tcp_sock *)sk, snd_una);
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch;
 	struct sbuf b = {};
 	bool ok = false;
-	int more = 0;
+	int more = 0, unseen = 0;
 	__u64 key = (__u64)sk;
 	bpf_spin_lock(&s->lock);
 	if (owns(s, key) && s->epoch == epoch) {
+		if (h && h->epoch == epoch)
+			unseen = ack_of_unseen(s, h, una);
 		more = ack_steps(s, una, now, STEPS_INLINE);
 		ok = true;
 	}
 	bpf_spin_unlock(&s->lock);
+	count_unseen(unseen, epoch);
 	for (int r = 0; more && r < STEP_ROUNDS; r++)
 		more = ack_round(s->key, una, now);
 	if (ok)

@@ -139,6 +139,9 @@ final class ProgramLoader {
         // a kernel that can skip the retransmit hook unseen: ACKs pick up what its events did not bring
         ro.setInt(layout.get("knob.retrans_catch_up"),
                 EnvironmentCheck.kernelFacts(bpf).caveats().contains(KernelCaveat.HIDES_EVENTS_WHILE_PID1_RUNS) ? 1 : 0);
+        // testing only: the queue hook acts as if every Nth new-data packet's run had been skipped (netlat.h)
+        String hide = System.getProperty("netlat.test.hideQueueEvery");
+        ro.setInt(layout.get("knob.hide_queue_every"), hide == null ? 0 : intProperty("netlat.test.hideQueueEvery", 65_535));
         ro.setInt(layout.get("knob.packets_in_flight"),
                 intProperty("netlat.maps.packetsInFlight", layout.get("const.NL_P_SLOTS")));
         setMaxEntries("socks", "netlat.maps.sockets", 16_777_216);

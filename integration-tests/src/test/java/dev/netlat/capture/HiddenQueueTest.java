@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.netlat.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.netlat.Availability;
+import dev.netlat.LostCause;
+import dev.netlat.NetworkTrace;
+import dev.netlat.NetworkTracer;
+import dev.netlat.Stage;
+import dev.netlat.TraceOptions;
+import dev.netlat.truth.TimestampingSocket;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A packet whose {@code net_dev_queue} run the kernel skipped unseen (the PID-1 skip of {@code
+ * Availability.caveats()}) must not leave its writes unresolved. On the kernel this project runs on, that happens a
+ * few times in some {@code ExactCountsTest} rounds, too rarely to test the recovery; a child JVM with {@code
+ * -Dnetlat.test.hideQueueEvery=3} makes the queue hook act as if every third new-data packet of a socket had been
+ * skipped, on any kernel. Everything else is real: loopback sockets, the kernel's ACKs.
+ * <ul>
+ *   <li>One packet a write, each ACKed before the next write: no later packet shows the gap, the ACK must. Every
+ *   write has its ACK sample; a hidden one has no SOCKET and no TOTAL sample, and those are counted as
+ *   {@code QUEUE_NOT_SEEN}, as is each hidden packet. The last write is hidden too: before the ACK stood for unseen
+ *   packets it stayed unresolved (ACK 29 of 30, {@code UNRESOLVED_AT_READ}).</li>
+ *   <li>A burst: hidden packets in the middle are shown by the next packet's gap, the last by its ACK. Every write
+ *   has its ACK sample, every packet netlat saw its DEVICE sample, and nothing but {@code QUEUE_NOT_SEEN} is lost: more
+ *   than the missing SOCKET and TOTAL samples, since the hidden packets count too.</li>
+ * </ul>
+ */
+@Tag("kernel-matrix")
+class HiddenQueueTest {
+    static final int WRITES = 30;
+    static final int HIDE_EVERY = 3;
+    static final int BURST = 300;
+
+    @Test
+    void writesOfPacketsWhoseQueueWasNotSeenAreResolvedByTheirAck() throws Exception {
+        Availability a = NetworkTracer.availability();
+        if (!a.isAvailable() && !"fail".equals(System.getProperty("netlat.unavailable"))) {
+            Assumptions.abort(a.reason());
+        }
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dnetlat.test.hideQueueEvery=" + HIDE_EVERY, "-cp", System.getProperty("java.class.path"),
+                Child.class.getName());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        System.out.print(out);
+        assertThat(p.exitValue()).as(out).isZero();
+        int hidden = WRITES / HIDE_EVERY;
+        assertThat(out).as("one packet a write, every %d-th hidden", HIDE_EVERY)
+                .contains("acked: writes " + WRITES + ", packets " + (WRITES - hidden) + ", SOCKET " + (WRITES - hidden)
+                        + " TOTAL " + (WRITES - hidden) + " ACK " + WRITES + ", lost {QUEUE_NOT_SEEN="
+                        + 3 * hidden + "}");
+        assertThat(out).as("a burst").contains("burst: writes " + BURST + ", ACK " + BURST + ", every sample or its loss counted");
+    }
+
+    /** Runs both scenarios on loopback and prints one line each. */
+    public static final class Child {
+        public static void main(String[] args) throws Exception {
+            try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+                sink(server);
+                InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                try (TimestampingSocket s = TimestampingSocket.connect(target);
+                     NetworkTrace t = NetworkTracer.start(TraceOptions.defaults().timeEveryWrite(true))) {
+                    s.setTcpNoDelay(true);
+                    s.setDrainOnSend(false);
+                    byte[] chunk = new byte[1000];
+                    for (int i = 0; i < WRITES; i++) {
+                        s.send(chunk, false);
+                        awaitAllAcked(s);
+                    }
+                    long socket = t.latency(Stage.SOCKET).count();
+                    long total = t.latency(Stage.TOTAL).count();
+                    long ack = t.latency(Stage.ACK).count();
+                    System.out.println("acked: writes " + t.writes() + ", packets " + t.packets() + ", SOCKET " + socket
+                            + " TOTAL " + total + " ACK " + ack + ", lost " + t.lostEventsByCause());
+                }
+                try (TimestampingSocket s = TimestampingSocket.connect(target);
+                     NetworkTrace t = NetworkTracer.start(TraceOptions.defaults().timeEveryWrite(true))) {
+                    s.setTcpNoDelay(true);
+                    s.setDrainOnSend(false);
+                    byte[] chunk = new byte[16 * 1024];
+                    for (int i = 0; i < BURST; i++) {
+                        s.send(chunk, false);
+                    }
+                    awaitAllAcked(s);
+                    // every stage read (each read waits for its samples) before the lost causes, which do not wait
+                    long socket = t.latency(Stage.SOCKET).count();
+                    long total = t.latency(Stage.TOTAL).count();
+                    long ack = t.latency(Stage.ACK).count();
+                    long device = t.latency(Stage.DEVICE).count();
+                    Map<LostCause, Long> lost = t.lostEventsByCause();
+                    long writes = t.writes();
+                    // each missing SOCKET or TOTAL sample counted under the cause, and the hidden packets beside them
+                    boolean explained = lost.keySet().equals(Set.of(LostCause.QUEUE_NOT_SEEN)) && socket < writes
+                            && lost.get(LostCause.QUEUE_NOT_SEEN) > (writes - socket) + (writes - total)
+                            && device == t.packets();
+                    System.out.println("burst: writes " + writes + ", ACK " + ack
+                            + (explained ? ", every sample or its loss counted" : ", UNEXPLAINED") + " (SOCKET " + socket
+                            + " TOTAL " + total + " DEVICE " + device + ", lost " + lost + ", timed writes "
+                            + t.timedWrites() + ", packets " + t.packets() + ")");
+                }
+            }
+        }
+
+        /** Waits (at most 5 s) until the peer has ACKed everything the socket sent. */
+        private static void awaitAllAcked(TimestampingSocket s) throws InterruptedException {
+            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                 s.tcpInfo().unacked() > 0 && System.nanoTime() < end; ) {
+                Thread.sleep(1);
+            }
+        }
+
+        private static void sink(ServerSocket server) {
+            Thread t = new Thread(() -> {
+                try {
+                    while (true) {
+                        Socket s = server.accept();
+                        Thread d = new Thread(() -> {
+                            try (s; InputStream in = s.getInputStream()) {
+                                in.transferTo(OutputStream.nullOutputStream());
+                            } catch (IOException ignored) {
+                                // closed
+                            }
+                        });
+                        d.setDaemon(true);
+                        d.start();
+                    }
+                } catch (IOException closed) {
+                    // the server socket closed
+                }
+            }, "hidden-queue-sink");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+}
