@@ -118,22 +118,22 @@ static __always_inline int ack_steps(struct sock_state *s, __u32 ack, __u64 now,
 }
 
 /*
- * An ACK beyond all data whose net_dev_queue was seen (q_max), while a timed write is in progress or waits for its
- * last packet beyond the followed data: the packet(s) carrying those bytes were queued unseen (a kernel can skip
- * programs unseen: the PID-1 skip). A later packet would show the gap (on_dev_queue), but none may come: the ACK
- * stands for them instead. A packet from q_max to the ACK (no further than the waiting write's end when no write is
- * in progress: a FIN's sequence number carries no data) is put in the ring, flagged PF_UNSEEN, for the caller's
- * ack_steps to ACK: the writes ending in it get their ACK sample and lose SOCKET and TOTAL as QUEUE_NOT_SEEN; its
- * own QDISC, DEVICE and RTT have no times and are skipped. Called with the lock held, under the socket's lock (the
- * ACK and state-change hooks). Returns UNSEEN_PUT, UNSEEN_RING_FULL (the writes then lose their samples as
- * PACKET_RING_FULL) or 0.
+ * An ACK beyond all data whose net_dev_queue was seen (`*q_max`, the socket's sock_hot.q_max), while a timed write is
+ * in progress or waits for its last packet beyond the followed data: the packet(s) carrying those bytes were queued
+ * unseen (a kernel can skip programs unseen: the PID-1 skip). A later packet would show the gap (on_dev_queue), but
+ * none may come: the ACK stands for them instead. A packet from q_max to the ACK (no further than the waiting write's
+ * end when no write is in progress: a FIN's sequence number carries no data) is put in the ring, flagged PF_UNSEEN,
+ * for the caller's ack_steps to ACK: the writes ending in it get their ACK sample and lose SOCKET and TOTAL as
+ * QUEUE_NOT_SEEN; its own QDISC, DEVICE and RTT have no times and are skipped. Called with the lock held, under the
+ * socket's lock (the ACK and state-change hooks), which keeps sock_hot.q_max the caller's to move to `*q_max` after.
+ * Returns UNSEEN_PUT, UNSEEN_RING_FULL (the writes then lose their samples as PACKET_RING_FULL) or 0.
  */
 #define UNSEEN_PUT       1
 #define UNSEEN_RING_FULL 2
 
-static __always_inline int ack_of_unseen(struct sock_state *s, struct sock_hot *h, __u32 ack)
+static __always_inline int ack_of_unseen(struct sock_state *s, __u32 *q_max, __u32 ack)
 {
-	__u32 q = after(h->q_max, s->q_max) ? h->q_max : s->q_max, end = ack;
+	__u32 q = after(*q_max, s->q_max) ? *q_max : s->q_max, end = ack;
 	if (!after(ack, q))
 		return 0;
 	if (!s->call_msg) {
@@ -146,7 +146,7 @@ static __always_inline int ack_of_unseen(struct sock_state *s, struct sock_hot *
 			end = w_end;
 	}
 	s->q_max = end;
-	h->q_max = end;
+	*q_max = end;
 	if (s->p_tail - s->p_head >= knobs.packets_in_flight)
 		return UNSEEN_RING_FULL;
 	struct pslot *P = &s->p[s->p_tail & P_MASK];
@@ -163,12 +163,63 @@ static __always_inline int ack_of_unseen(struct sock_state *s, struct sock_hot *
 	return UNSEEN_PUT;
 }
 
-/* Whether the socket still waits for an ACK: a timed write in progress, a followed packet not ACKed, or a timed write
- * whose last packet is not queued yet (or was queued unseen: ack_of_unseen). Under the lock. */
+/*
+ * Whether the socket still waits for an ACK: a timed write in progress, a followed packet not ACKed, or a timed write
+ * whose last packet is not queued yet (or was queued unseen: ack_of_unseen). Decided under the lock, by the ACK hook,
+ * which alone clears sock_hot.ack_pending: a write that starts sets it (both hold the socket's lock), and a write that
+ * ends outside the socket's lock was in progress or is waiting when this is decided, in whichever order the two take
+ * the state's lock.
+ */
 static __always_inline bool awaits_ack(struct sock_state *s)
 {
 	return s->call_msg || s->p_a != s->p_tail ||
 	       (s->w_q != s->w_tail && after(s->w[(s->w_tail - 1) & W_MASK].end, s->q_max));
+}
+
+/* What ack_locked found and did, for its caller to finish after the lock. */
+struct ack_taken {
+	__u64 key;         /* in: the struct sock *, passed in memory (a global function takes no pointer as a scalar);
+			    * a scalar to the verifier after the call, as the later calls with it need */
+	__u32 ack;         /* in: the cumulative ACK */
+	__u32 nxt;         /* in: snd_nxt, for freshen */
+	__u32 flags;       /* in: ACK_FRESHEN, ACK_UNSEEN */
+	__u32 q_max;       /* in: the socket's sock_hot.q_max; out: past the data the ACK showed queued unseen */
+	struct pending pd; /* work of an earlier period, given up (freshen) */
+	__u8 live;         /* the state was the socket's own, and of a period the call may touch */
+	__u8 unseen;       /* ack_of_unseen's result */
+	__u8 more;         /* packets left to ACK (ack_round) */
+	__u8 waits;        /* awaits_ack() after this ACK */
+};
+
+#define ACK_FRESHEN 1 /* the ACK hook: a state of an earlier period is reset (freshen), not left alone */
+#define ACK_UNSEEN  2 /* r->q_max is of the current period: look for data queued unseen (ack_of_unseen) */
+
+/*
+ * The part of an ACK that holds the state's lock. A global function, verified once and with a stack frame of its own
+ * beside the resolver's call chain, whose combined stack 6.1 bounds at 512 bytes: inlined in the ACK hook, its
+ * spills took that chain to 544 there.
+ */
+__noinline int ack_locked(struct ack_taken *r, __u64 now)
+{
+	if (!r)
+		return 0;
+	__u64 key = r->key;
+	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
+	if (!s)
+		return 0;
+	__u32 epoch = G.epoch, q_max = r->q_max, ack = r->ack, flags = r->flags;
+	bpf_spin_lock(&s->lock);
+	if (owns(s, key) && ((flags & ACK_FRESHEN) || s->epoch == epoch)) {
+		r->live = 1;
+		freshen(s, epoch, r->nxt, &r->pd);
+		if (flags & ACK_UNSEEN)
+			r->unseen = ack_of_unseen(s, &q_max, ack);
+		r->more = ack_steps(s, ack, now, STEPS_INLINE);
+		r->waits = awaits_ack(s);
+	}
+	bpf_spin_unlock(&s->lock);
+	r->q_max = q_max;
+	return 0;
 }
 
 /* What the caller counts after the lock for ack_of_unseen's result. */

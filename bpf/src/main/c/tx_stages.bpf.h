@@ -294,15 +294,9 @@ static __always_inline __u32 ack_tcp_acts_on(const struct sk_buff *skb, __u32 hd
 /* ACKs of an established socket: every incoming segment passes tcp_probe (tcp_rcv_established). */
 static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb, struct sock_hot *h)
 {
-	/* this hook runs under the socket's lock, as on_dev_queue does; the write-end hook, which does not, sets
-	 * ack_pending under the state's lock, where this hook clears it */
+	/* this hook runs under the socket's lock, as on_dev_queue does: sock_hot's fields are its to change */
 	if (!h || !h->ack_pending)
 		return 0; /* not traced, or nothing waits for an ACK */
-	struct sock_state *s = sock_state_of(sk);
-	if (!s) {
-		h->ack_pending = 0; /* given back */
-		return 0;
-	}
 	__u32 seq, end, ack;
 	__u8 fl;
 	if (tcp_header(skb, &seq, &end, &fl, &ack) < 0 || !(fl & TCP_FLAG_ACK))
@@ -310,26 +304,24 @@ static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb, st
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
 	ack = ack_tcp_acts_on(skb, ack, nxt);
-	struct sbuf b = {};
-	struct pending pd = {};
-	__u64 key = (__u64)sk;
-	int more = 0, unseen = 0;
-	bpf_spin_lock(&s->lock);
-	bool live = owns(s, key);
-	if (live) {
-		freshen(s, epoch, nxt, &pd);
-		unseen = ack_of_unseen(s, h, ack);
-		more = ack_steps(s, ack, now, STEPS_INLINE);
-	}
-	h->ack_pending = live && awaits_ack(s);
-	bpf_spin_unlock(&s->lock);
-	if (!live)
+	struct ack_taken r = { .key = (__u64)sk, .ack = ack, .nxt = nxt, .flags = ACK_FRESHEN | ACK_UNSEEN,
+			       .q_max = h->q_max };
+	ack_locked(&r, now);
+	__u64 key = r.key;
+	h->ack_pending = r.waits; /* 0 also when the state was given back */
+	if (!r.live)
 		return 0;
-	record_pending(&pd);
-	count_unseen(unseen, epoch);
-	for (int r = 0; more && r < STEP_ROUNDS; r++)
-		more = ack_round(s->key, ack, now);
-	if (settle(s->key, s->lport, s->rport, &b, ACK_SETTLE_ROUNDS)) {
+	h->q_max = r.q_max;
+	record_pending(&r.pd);
+	count_unseen(r.unseen, epoch);
+	int more = r.more;
+	for (int i = 0; more && i < STEP_ROUNDS; i++)
+		more = ack_round(key, ack, now);
+	struct sbuf b = {};
+	if (settle(key, SOCK_LPORT(sk), SOCK_RPORT(sk), &b, ACK_SETTLE_ROUNDS)) {
+		struct sock_state *s = sock_state_of(sk);
+		if (!s)
+			return 0;
 		/* initialised here, the first time it is needed (later calls return -EBUSY): the callback is then
 		 * verified with this program, which carries the resolver anyway */
 		if (bpf_timer_init(&s->settle_later, &socks, CLOCK_MONOTONIC) == 0)
@@ -346,30 +338,24 @@ static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb, st
  */
 static __always_inline void ack_from_snd_una(const struct sock *sk)
 {
-	struct sock_state *s = sock_state_of((struct sock *)sk);
-	if (!s)
-		return;
 	struct sock_hot *h = hot_of(sk);
-	__u32 una = BPF_CORE_READ((struct tcp_sock *)sk, snd_una);
+	__u32 epoch = G.epoch, una = BPF_CORE_READ((struct tcp_sock *)sk, snd_una);
+	bool fresh = h && h->epoch == epoch;
+	struct ack_taken r = { .key = (__u64)sk, .ack = una, .flags = fresh ? ACK_UNSEEN : 0,
+			       .q_max = fresh ? h->q_max : 0 };
 	__u64 now = bpf_ktime_get_ns();
-	__u32 epoch = G.epoch;
+	ack_locked(&r, now);
+	__u64 key = r.key;
+	if (!r.live)
+		return;
+	if (h && r.unseen)
+		h->q_max = r.q_max;
+	count_unseen(r.unseen, epoch);
+	int more = r.more;
+	for (int i = 0; more && i < STEP_ROUNDS; i++)
+		more = ack_round(key, una, now);
 	struct sbuf b = {};
-	bool ok = false;
-	int more = 0, unseen = 0;
-	__u64 key = (__u64)sk;
-	bpf_spin_lock(&s->lock);
-	if (owns(s, key) && s->epoch == epoch) {
-		if (h && h->epoch == epoch)
-			unseen = ack_of_unseen(s, h, una);
-		more = ack_steps(s, una, now, STEPS_INLINE);
-		ok = true;
-	}
-	bpf_spin_unlock(&s->lock);
-	count_unseen(unseen, epoch);
-	for (int r = 0; more && r < STEP_ROUNDS; r++)
-		more = ack_round(s->key, una, now);
-	if (ok)
-		settle(s->key, s->lport, s->rport, &b, SETTLE_ROUNDS);
+	settle(key, SOCK_LPORT(sk), SOCK_RPORT(sk), &b, SETTLE_ROUNDS);
 }
 
 #endif

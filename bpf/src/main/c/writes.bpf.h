@@ -190,7 +190,9 @@ static __always_inline int on_write_start(struct sock *sk, struct msghdr *msg)
 	}
 	spend_budget(h, now);
 	h->call_tid = tid;
-	h->ack_pending = 1; /* an ACK may come before the write's end, for data whose queue was not seen (ack_of_unseen) */
+	/* until the ACK hook finds nothing waiting (awaits_ack): an ACK may come before the write's end, for data whose
+	 * queue was not seen (ack_of_unseen) */
+	h->ack_pending = 1;
 	/* read by the packet hooks without a lock: this write's packets are all queued after this hook returns */
 	h->call_msg = (__u64)msg;
 	record_pending(&pd);
@@ -261,8 +263,6 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 				W->t_call = s->call_start;
 				s->w_tail++;
 				pushed = true;
-				if (h)
-					h->ack_pending = 1; /* under the lock the ACK hook clears it under */
 			}
 		}
 	}

@@ -16,7 +16,11 @@ public interface NetworkTrace extends NetworkView, AutoCloseable {
     /** Events the kernel side could not record (programs skipped by the kernel, full maps or rings). 0 means complete. */
     long lostEvents();
 
-    /** {@link #lostEvents()} by cause, only causes with a non-zero count ({@link LostCause#description()} says why). */
+    /**
+     * {@link #lostEvents()} by cause, only causes with a non-zero count ({@link LostCause#description()} says why).
+     * A sample the kernel side gives up is counted when it is settled, so on an open window this waits for the
+     * samples in flight, as a stage's read does ({@link TraceOptions#readTimeout()}).
+     */
     Map<LostCause, Long> lostEventsByCause();
 
     /**

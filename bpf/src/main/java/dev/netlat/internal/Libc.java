@@ -17,7 +17,10 @@ interface Libc extends Library {
 
     int munmap(Pointer addr, long length);
 
-    int vsnprintf(byte[] buf, long size, String format, Pointer vaList);
+    /** Formats into a buffer it allocates (free it with {@link #free}): a verifier log can be megabytes long. */
+    int vasprintf(com.sun.jna.ptr.PointerByReference out, String format, Pointer vaList);
+
+    void free(Pointer p);
 
     String strerror(int errnum);
 

@@ -47,6 +47,7 @@ final class ProgramLoader {
     private final HookPlan plan;
     final long loadNanos;
     private final StringBuilder libbpfLog = new StringBuilder();
+    private static final int LIBBPF_LOG_KEPT = 200_000;
     private static final int LIBBPF_DEBUG = 2; // enum libbpf_print_level: WARN 0, INFO 1, DEBUG 2
     private final LibBpf.PrintFn printFn = this::onLibbpfLog; // strongly held: libbpf keeps the pointer
     private boolean closed;
@@ -308,7 +309,10 @@ final class ProgramLoader {
                                 + " trampoline for fentry/fexit here, or lockdown)"
                         : "refused by the kernel: " + Libc.INSTANCE.strerror(errno) + " (errno " + errno + ")"
                                 + privilegeHint(errno);
-        return new ProgramRefused(program, program + " " + what + (verifier.isEmpty() ? "" : "; verifier log ends: " + verifier));
+        // no verifier log: the kernel refused it before verifying (BTF, attach target); libbpf's last lines say how
+        String said = verifier.isEmpty() ? libbpfLines(log, 3) : "";
+        return new ProgramRefused(program, program + " " + what + (verifier.isEmpty()
+                ? (said.isEmpty() ? "" : "; libbpf said: " + said) : "; verifier log ends: " + verifier));
     }
 
     /** The last lines of the last verifier log libbpf printed, without the statistics line. */
@@ -328,6 +332,17 @@ final class ProgramLoader {
         return String.join(" / ", kept.subList(Math.max(0, kept.size() - lines), kept.size()));
     }
 
+    /** The last non-empty lines of libbpf's log, joined. */
+    static String libbpfLines(String log, int lines) {
+        List<String> kept = new ArrayList<>();
+        for (String line : log.split("\n")) {
+            if (!line.isBlank()) {
+                kept.add(line.trim());
+            }
+        }
+        return String.join(" / ", kept.subList(Math.max(0, kept.size() - lines), kept.size()));
+    }
+
     private static String tail(String s, int max) {
         return s.length() <= max ? s : "..." + s.substring(s.length() - max);
     }
@@ -336,11 +351,17 @@ final class ProgramLoader {
         if (level >= LIBBPF_DEBUG) {
             return 0; // thousands per load (every CO-RE relocation), each a JNA upcall: ~30 ms of the first start
         }
-        byte[] line = new byte[1024];
-        int n = Libc.INSTANCE.vsnprintf(line, line.length, format, vaList);
+        // whole: a verifier log comes as one message, and its end says why the program was refused
+        com.sun.jna.ptr.PointerByReference out = new com.sun.jna.ptr.PointerByReference();
+        if (Libc.INSTANCE.vasprintf(out, format, vaList) < 0 || out.getValue() == null) {
+            return 0;
+        }
+        String line = out.getValue().getString(0, StandardCharsets.UTF_8.name());
+        Libc.INSTANCE.free(out.getValue());
         synchronized (libbpfLog) {
-            if (libbpfLog.length() < 200_000) {
-                libbpfLog.append(new String(line, 0, Math.max(0, Math.min(n, line.length - 1)), StandardCharsets.UTF_8));
+            libbpfLog.append(line);
+            if (libbpfLog.length() > LIBBPF_LOG_KEPT) {
+                libbpfLog.delete(0, libbpfLog.length() - LIBBPF_LOG_KEPT); // the ends of the logs are what is read
             }
         }
         return 0;

@@ -170,7 +170,8 @@ final class TraceWindow extends ForwardingNetworkView implements NetworkTrace {
 
     @Override
     public Map<LostCause, Long> lostEventsByCause() {
-        Snapshot d = view(false).diff;
+        // a sample given up counts under its cause when it is settled: wait for them, as a stage's read does
+        Snapshot d = view(false, Counter.ALL_HISTS).diff;
         Map<LostCause, Long> out = new EnumMap<>(LostCause.class);
         for (LostCause c : LostCause.values()) {
             int i = c.kernelIndex();

@@ -110,4 +110,13 @@ class HookPlanTest {
         assertThat(ProgramLoader.verifierLogTail(log, 2))
                 .isEqualTo("func 'tcp_retransmit_skb' doesn't have 3-th argument / invalid bpf_context access off=16 size=8");
     }
+
+    @Test
+    void aRefusalWithoutVerifierLogIsToldByLibbpfsLastLines() {
+        String log = "libbpf: prog 'x': BPF program load failed: Invalid argument\n\n"
+                + "libbpf: prog 'x': failed to load: -22\nlibbpf: failed to load object 'netlat'\n";
+        assertThat(ProgramLoader.verifierLogTail(log, 2)).isEmpty();
+        assertThat(ProgramLoader.libbpfLines(log, 2))
+                .isEqualTo("libbpf: prog 'x': failed to load: -22 / libbpf: failed to load object 'netlat'");
+    }
 }

@@ -39,8 +39,8 @@ import org.junit.jupiter.api.Test;
  *   {@code QUEUE_NOT_SEEN}, as is each hidden packet. The last write is hidden too: before the ACK stood for unseen
  *   packets it stayed unresolved (ACK 29 of 30, {@code UNRESOLVED_AT_READ}).</li>
  *   <li>A burst: hidden packets in the middle are shown by the next packet's gap, the last by its ACK. Every write
- *   has its ACK sample, every packet netlat saw its DEVICE sample, and nothing but {@code QUEUE_NOT_SEEN} is lost: more
- *   than the missing SOCKET and TOTAL samples, since the hidden packets count too.</li>
+ *   has its ACK sample, and every missing SOCKET, TOTAL or DEVICE sample is counted lost, by {@code QUEUE_NOT_SEEN}
+ *   (or {@code DEVICE_DONE_NOT_SEEN}, seen once on 6.1), with the hidden packets counted beside them.</li>
  * </ul>
  */
 @Tag("kernel-matrix")
@@ -48,6 +48,7 @@ class HiddenQueueTest {
     static final int WRITES = 30;
     static final int HIDE_EVERY = 3;
     static final int BURST = 300;
+    static final Set<LostCause> HIDDEN_QUEUE_CAUSES = Set.of(LostCause.QUEUE_NOT_SEEN, LostCause.DEVICE_DONE_NOT_SEEN);
 
     @Test
     void writesOfPacketsWhoseQueueWasNotSeenAreResolvedByTheirAck() throws Exception {
@@ -86,11 +87,12 @@ class HiddenQueueTest {
                         s.send(chunk, false);
                         awaitAllAcked(s);
                     }
+                    Map<LostCause, Long> lost = t.lostEventsByCause();
                     long socket = t.latency(Stage.SOCKET).count();
                     long total = t.latency(Stage.TOTAL).count();
                     long ack = t.latency(Stage.ACK).count();
                     System.out.println("acked: writes " + t.writes() + ", packets " + t.packets() + ", SOCKET " + socket
-                            + " TOTAL " + total + " ACK " + ack + ", lost " + t.lostEventsByCause());
+                            + " TOTAL " + total + " ACK " + ack + ", lost " + lost);
                 }
                 try (TimestampingSocket s = TimestampingSocket.connect(target);
                      NetworkTrace t = NetworkTracer.start(TraceOptions.defaults().timeEveryWrite(true))) {
@@ -101,17 +103,20 @@ class HiddenQueueTest {
                         s.send(chunk, false);
                     }
                     awaitAllAcked(s);
-                    // every stage read (each read waits for its samples) before the lost causes, which do not wait
+                    // the lost causes first: their read waits for the samples in flight, as a stage's does
+                    Map<LostCause, Long> lost = t.lostEventsByCause();
                     long socket = t.latency(Stage.SOCKET).count();
                     long total = t.latency(Stage.TOTAL).count();
                     long ack = t.latency(Stage.ACK).count();
                     long device = t.latency(Stage.DEVICE).count();
-                    Map<LostCause, Long> lost = t.lostEventsByCause();
                     long writes = t.writes();
-                    // each missing SOCKET or TOTAL sample counted under the cause, and the hidden packets beside them
-                    boolean explained = lost.keySet().equals(Set.of(LostCause.QUEUE_NOT_SEEN)) && socket < writes
-                            && lost.get(LostCause.QUEUE_NOT_SEEN) > (writes - socket) + (writes - total)
-                            && device == t.packets();
+                    // each missing SOCKET, TOTAL or DEVICE sample counted under a cause, and the hidden packets
+                    // beside them. DEVICE_DONE_NOT_SEEN: one run on 6.1 under QEMU lost a DEVICE sample (1 of 184
+                    // packets) and one TOTAL so; which hidden packet's neighbour it was is not established
+                    long counted = lost.getOrDefault(LostCause.QUEUE_NOT_SEEN, 0L)
+                            + lost.getOrDefault(LostCause.DEVICE_DONE_NOT_SEEN, 0L);
+                    boolean explained = HIDDEN_QUEUE_CAUSES.containsAll(lost.keySet()) && socket < writes
+                            && counted > (writes - socket) + (writes - total) + (t.packets() - device);
                     System.out.println("burst: writes " + writes + ", ACK " + ack
                             + (explained ? ", every sample or its loss counted" : ", UNEXPLAINED") + " (SOCKET " + socket
                             + " TOTAL " + total + " DEVICE " + device + ", lost " + lost + ", timed writes "
