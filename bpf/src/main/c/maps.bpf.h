@@ -128,7 +128,8 @@ struct sock_hot {
 			    * (call_msg), packets starting at or after it carry no timed byte and are counted, not
 			    * followed */
 	__u8 ack_pending;  /* a timed write or followed packet may wait for an ACK: the ACK hook looks at `socks` only
-			    * then (set when one starts waiting; cleared by the ACK hook under the state's lock) */
+			    * then (set by a timed write's start and a followed packet's queue; cleared only by the ACK
+			    * hook, when it finds nothing waiting: awaits_ack) */
 	__u8 skip_left;    /* writes still to pass untimed before the budget is looked at again (budget_due) */
 	__u16 hide_count;  /* new-data packets queued, counted only while knobs.hide_queue_every asks for it */
 	__u64 timed_tat;   /* the timing budget (budget_left): when it would be full again */

@@ -185,6 +185,8 @@ struct ack_taken {
 	__u32 flags;       /* in: ACK_FRESHEN, ACK_UNSEEN */
 	__u32 q_max;       /* in: the socket's sock_hot.q_max; out: past the data the ACK showed queued unseen */
 	struct pending pd; /* work of an earlier period, given up (freshen) */
+	__u16 lport;       /* out: the state's ports, as it recorded them (a closing socket's local port is 0 already) */
+	__u16 rport;
 	__u8 live;         /* the state was the socket's own, and of a period the call may touch */
 	__u8 unseen;       /* ack_of_unseen's result */
 	__u8 more;         /* packets left to ACK (ack_round) */
@@ -211,6 +213,8 @@ __noinline int ack_locked(struct ack_taken *r, __u64 now)
 	bpf_spin_lock(&s->lock);
 	if (owns(s, key) && ((flags & ACK_FRESHEN) || s->epoch == epoch)) {
 		r->live = 1;
+		r->lport = s->lport;
+		r->rport = s->rport;
 		freshen(s, epoch, r->nxt, &r->pd);
 		if (flags & ACK_UNSEEN)
 			r->unseen = ack_of_unseen(s, &q_max, ack);

@@ -318,7 +318,7 @@ static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb, st
 	for (int i = 0; more && i < STEP_ROUNDS; i++)
 		more = ack_round(key, ack, now);
 	struct sbuf b = {};
-	if (settle(key, SOCK_LPORT(sk), SOCK_RPORT(sk), &b, ACK_SETTLE_ROUNDS)) {
+	if (settle(key, r.lport, r.rport, &b, ACK_SETTLE_ROUNDS)) {
 		struct sock_state *s = sock_state_of(sk);
 		if (!s)
 			return 0;
@@ -355,7 +355,7 @@ static __always_inline void ack_from_snd_una(const struct sock *sk)
 	for (int i = 0; more && i < STEP_ROUNDS; i++)
 		more = ack_round(key, una, now);
 	struct sbuf b = {};
-	settle(key, SOCK_LPORT(sk), SOCK_RPORT(sk), &b, SETTLE_ROUNDS);
+	settle(key, r.lport, r.rport, &b, SETTLE_ROUNDS);
 }
 
 #endif
