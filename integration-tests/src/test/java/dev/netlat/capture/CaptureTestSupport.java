@@ -168,4 +168,29 @@ final class CaptureTestSupport {
         }
         return sb.toString();
     }
+
+    /** Accepts every connection to {@code server} and reads each to its end, on daemon threads, until it closes. */
+    static Thread drainAll(java.net.ServerSocket server) {
+        Thread t = new Thread(() -> {
+            try {
+                while (true) {
+                    java.net.Socket s = server.accept();
+                    Thread d = new Thread(() -> {
+                        try (s; InputStream in = s.getInputStream()) {
+                            in.transferTo(java.io.OutputStream.nullOutputStream());
+                        } catch (IOException ignored) {
+                            // closed
+                        }
+                    });
+                    d.setDaemon(true);
+                    d.start();
+                }
+            } catch (IOException closed) {
+                // the server socket closed: no more connections
+            }
+        }, "drain-all-accept");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
 }

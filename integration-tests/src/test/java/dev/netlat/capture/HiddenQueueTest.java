@@ -10,13 +10,9 @@ import dev.netlat.NetworkTracer;
 import dev.netlat.Stage;
 import dev.netlat.TraceOptions;
 import dev.netlat.truth.TimestampingSocket;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -76,7 +72,7 @@ class HiddenQueueTest {
     public static final class Child {
         public static void main(String[] args) throws Exception {
             try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
-                sink(server);
+                CaptureTestSupport.drainAll(server);
                 InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
                 try (TimestampingSocket s = TimestampingSocket.connect(target);
                      NetworkTrace t = NetworkTracer.start(TraceOptions.defaults().timeEveryWrite(true))) {
@@ -131,29 +127,6 @@ class HiddenQueueTest {
                  s.tcpInfo().unacked() > 0 && System.nanoTime() < end; ) {
                 Thread.sleep(1);
             }
-        }
-
-        private static void sink(ServerSocket server) {
-            Thread t = new Thread(() -> {
-                try {
-                    while (true) {
-                        Socket s = server.accept();
-                        Thread d = new Thread(() -> {
-                            try (s; InputStream in = s.getInputStream()) {
-                                in.transferTo(OutputStream.nullOutputStream());
-                            } catch (IOException ignored) {
-                                // closed
-                            }
-                        });
-                        d.setDaemon(true);
-                        d.start();
-                    }
-                } catch (IOException closed) {
-                    // the server socket closed
-                }
-            }, "hidden-queue-sink");
-            t.setDaemon(true);
-            t.start();
         }
     }
 }

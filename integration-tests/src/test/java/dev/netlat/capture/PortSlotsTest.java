@@ -7,8 +7,6 @@ import dev.netlat.Availability;
 import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkTracer;
 import dev.netlat.TraceOptions;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -57,7 +55,7 @@ class PortSlotsTest {
                 List<String> lines = new ArrayList<>();
                 try (ServerSocket server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
                      NetworkTrace trace = NetworkTracer.start(TraceOptions.defaults())) {
-                    Thread accept = drainAll(server);
+                    Thread accept = CaptureTestSupport.drainAll(server);
                     long writes = 0;
                     long bytes = 0;
                     List<int[]> expected = new ArrayList<>(); // local port, writes, bytes
@@ -96,30 +94,6 @@ class PortSlotsTest {
                 }
                 lines.forEach(System.out::println);
             }
-        }
-
-        private static Thread drainAll(ServerSocket server) {
-            Thread t = new Thread(() -> {
-                try {
-                    while (true) {
-                        Socket s = server.accept();
-                        Thread d = new Thread(() -> {
-                            try (s; InputStream in = s.getInputStream()) {
-                                in.transferTo(OutputStream.nullOutputStream());
-                            } catch (IOException ignored) {
-                                // closed
-                            }
-                        });
-                        d.setDaemon(true);
-                        d.start();
-                    }
-                } catch (IOException closed) {
-                    // the server socket closed: no more connections
-                }
-            }, "port-slots-accept");
-            t.setDaemon(true);
-            t.start();
-            return t;
         }
     }
 }
