@@ -116,7 +116,8 @@ class HiddenQueueTest {
                     System.out.println("burst: writes " + writes + ", ACK " + ack
                             + (explained ? ", every sample or its loss counted" : ", UNEXPLAINED") + " (SOCKET " + socket
                             + " TOTAL " + total + " DEVICE " + device + ", lost " + lost + ", timed writes "
-                            + t.timedWrites() + ", packets " + t.packets() + ")");
+                            + t.timedWrites() + ", packets " + t.packets() + ", retransmits " + t.retransmits()
+                            + " by kind " + t.retransmitsByKind() + ")");
                 }
             }
         }
