@@ -210,7 +210,8 @@ struct pslot {
 };
 
 #define PF_NOQUEUE 1
-#define PF_UNSEEN  2 /* put in the ring by an ACK of data whose net_dev_queue was not seen (ack_of_unseen) */
+#define PF_UNSEEN  2 /* data whose net_dev_queue was not seen, put in the ring by its ACK (ack_of_unseen) or by its
+		      * retransmission (on_dev_queue): no stages of its own */
 
 /*
  * Per traced socket. Rings are indexed by free-running u32 counters (masked on access):

@@ -41,6 +41,9 @@ static __always_inline bool no_qdisc(struct sk_buff *skb)
 	return enqueue == 0;
 }
 
+#define PUSHED_FOLLOWED 1
+#define PUSHED_UNSEEN   2
+
 /* on_dev_queue and on_start_xmit open with the same checks (window open, a traced socket's skb, TCP payload). Each
  * spells them out: moving them into an inline helper that returns the state pointer made the hooks count nothing on
  * 6.18 when it was tried. */
@@ -85,32 +88,38 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	__u64 now = bpf_ktime_get_ns();
 	__u32 nxt = snd_nxt_of(sk);
 	struct pending pd = {};
-	bool pushed = false, overflow = false;
+	int pushed = 0; /* PUSHED_FOLLOWED, PUSHED_UNSEEN */
+	bool overflow = false;
 	bpf_spin_lock(&s->lock);
 	if (owns(s, (__u64)sk)) {
 		freshen(s, epoch, nxt, &pd);
 		/* A gap before this skb (counted above): this packet covers it too, from q_max, so that the writes
-		 * ending in it still get their TOTAL and ACK samples; `seen` says where its queue time starts to apply. */
+		 * ending in it still get their TOTAL and ACK samples; `seen` says where its queue time starts to apply.
+		 * A packet whose bytes all went to the driver before (x_max) is a retransmission of data whose first
+		 * net_dev_queue was not seen (TCP's tail loss probe re-sends the last packet): it has no stages of its
+		 * own, and stands for that packet as an ACK would (PF_UNSEEN, ack_of_unseen). */
 		if (s->p_tail - s->p_head >= knobs.packets_in_flight) {
 			overflow = true;
 		} else {
 			struct pslot *P = &s->p[s->p_tail & P_MASK];
-			P->seq = q_max;                          /* new data only, and the gap before it */
-			P->seen = after(seq, q_max) ? seq : q_max; /* where its queue time starts to apply */
+			pushed = after(end, s->x_max) ? PUSHED_FOLLOWED : PUSHED_UNSEEN;
+			P->seq = q_max; /* new data only, and the gap before it */
+			P->seen = pushed == PUSHED_UNSEEN ? end : after(seq, q_max) ? seq : q_max;
 			P->end = end;
 			P->t_queue = now;
 			P->t_xmit = 0;
 			P->t_xlast = 0;
 			P->t_done = 0;
 			P->t_ack = 0;
-			P->flags = noq ? PF_NOQUEUE : 0;
+			P->flags = pushed == PUSHED_UNSEEN ? PF_UNSEEN : noq ? PF_NOQUEUE : 0;
 			s->p_tail++;
-			pushed = true;
 		}
 		s->q_max = end;
 	}
 	bpf_spin_unlock(&s->lock);
 	record_pending(&pd);
+	if (pushed == PUSHED_UNSEEN)
+		__sync_fetch_and_add(&G.lost[NL_L_NO_QUEUE], 1);
 	if (pushed) {
 		__u16 lport = SOCK_LPORT(sk), rport = SOCK_RPORT(sk);
 		if (after(end, h->t_end))
@@ -119,9 +128,11 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_QDISC], 1);
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_DEVICE], 1);
 		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_RTT], 1);
-		count(lport, rport, NL_C_TIMED_PACKETS, 1);
-		if (noq)
-			count(lport, rport, NL_C_NOQUEUE_PACKETS, 1);
+		if (pushed == PUSHED_FOLLOWED) {
+			count(lport, rport, NL_C_TIMED_PACKETS, 1);
+			if (noq)
+				count(lport, rport, NL_C_NOQUEUE_PACKETS, 1);
+		}
 	}
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_PKT_RING], 1);

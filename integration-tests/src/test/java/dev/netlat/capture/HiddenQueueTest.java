@@ -35,8 +35,8 @@ import org.junit.jupiter.api.Test;
  *   {@code QUEUE_NOT_SEEN}, as is each hidden packet. The last write is hidden too: before the ACK stood for unseen
  *   packets it stayed unresolved (ACK 29 of 30, {@code UNRESOLVED_AT_READ}).</li>
  *   <li>A burst: hidden packets in the middle are shown by the next packet's gap, the last by its ACK. Every write
- *   has its ACK sample, and every missing SOCKET, TOTAL or DEVICE sample is counted lost, by {@code QUEUE_NOT_SEEN}
- *   (or {@code DEVICE_DONE_NOT_SEEN}, seen once on 6.1), with the hidden packets counted beside them.</li>
+ *   has its ACK sample, and every missing SOCKET, TOTAL or DEVICE sample is counted lost as {@code QUEUE_NOT_SEEN},
+ *   with the hidden packets counted beside them.</li>
  * </ul>
  */
 @Tag("kernel-matrix")
@@ -44,7 +44,6 @@ class HiddenQueueTest {
     static final int WRITES = 30;
     static final int HIDE_EVERY = 3;
     static final int BURST = 300;
-    static final Set<LostCause> HIDDEN_QUEUE_CAUSES = Set.of(LostCause.QUEUE_NOT_SEEN, LostCause.DEVICE_DONE_NOT_SEEN);
 
     @Test
     void writesOfPacketsWhoseQueueWasNotSeenAreResolvedByTheirAck() throws Exception {
@@ -106,12 +105,11 @@ class HiddenQueueTest {
                     long ack = t.latency(Stage.ACK).count();
                     long device = t.latency(Stage.DEVICE).count();
                     long writes = t.writes();
-                    // each missing SOCKET, TOTAL or DEVICE sample counted under a cause, and the hidden packets
-                    // beside them. DEVICE_DONE_NOT_SEEN: one run on 6.1 under QEMU lost a DEVICE sample (1 of 184
-                    // packets) and one TOTAL so; which hidden packet's neighbour it was is not established
-                    long counted = lost.getOrDefault(LostCause.QUEUE_NOT_SEEN, 0L)
-                            + lost.getOrDefault(LostCause.DEVICE_DONE_NOT_SEEN, 0L);
-                    boolean explained = HIDDEN_QUEUE_CAUSES.containsAll(lost.keySet()) && socket < writes
+                    // each missing SOCKET, TOTAL or DEVICE sample counted under the cause, and the hidden packets
+                    // beside them. A DEVICE sample is missing for a tail loss probe that re-sent a hidden packet (the
+                    // guests under QEMU are slow enough for those): netlat counts it as that packet, without stages
+                    long counted = lost.getOrDefault(LostCause.QUEUE_NOT_SEEN, 0L);
+                    boolean explained = lost.keySet().equals(Set.of(LostCause.QUEUE_NOT_SEEN)) && socket < writes
                             && counted > (writes - socket) + (writes - total) + (t.packets() - device);
                     System.out.println("burst: writes " + writes + ", ACK " + ack
                             + (explained ? ", every sample or its loss counted" : ", UNEXPLAINED") + " (SOCKET " + socket
