@@ -117,6 +117,31 @@ static __always_inline int ack_steps(struct sock_state *s, __u32 ack, __u64 now,
 	return s->p_a != s->p_tail && !after(s->p[s->p_a & P_MASK].end, ack);
 }
 
+/* Puts a packet at the ring's tail (the caller checked there is room), its stages not begun. Under the lock. */
+static __always_inline void push_packet(struct sock_state *s, __u32 seq, __u32 seen, __u32 end, __u64 t_queue,
+					__u32 flags)
+{
+	struct pslot *P = &s->p[s->p_tail & P_MASK];
+	P->seq = seq;
+	P->seen = seen;
+	P->end = end;
+	P->t_queue = t_queue;
+	P->t_xmit = 0;
+	P->t_xlast = 0;
+	P->t_done = 0;
+	P->t_ack = 0;
+	P->flags = flags;
+	s->p_tail++;
+}
+
+/* A pushed packet's QDISC, DEVICE and RTT samples are begun: readers wait for them (resolve records or skips each). */
+static __always_inline void enter_packet(__u32 epoch)
+{
+	__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_QDISC], 1);
+	__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_DEVICE], 1);
+	__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_RTT], 1);
+}
+
 /*
  * An ACK beyond all data whose net_dev_queue was seen (`*q_max`, the socket's sock_hot.q_max), while a timed write is
  * in progress or waits for its last packet beyond the followed data: the packet(s) carrying those bytes were queued
@@ -149,17 +174,7 @@ static __always_inline int ack_of_unseen(struct sock_state *s, __u32 *q_max, __u
 	*q_max = end;
 	if (s->p_tail - s->p_head >= knobs.packets_in_flight)
 		return UNSEEN_RING_FULL;
-	struct pslot *P = &s->p[s->p_tail & P_MASK];
-	P->seq = q;
-	P->seen = end; /* no byte of it was seen queued */
-	P->end = end;
-	P->t_queue = 0;
-	P->t_xmit = 0;
-	P->t_xlast = 0;
-	P->t_done = 0;
-	P->t_ack = 0;
-	P->flags = PF_UNSEEN;
-	s->p_tail++;
+	push_packet(s, q, end, end, 0, PF_UNSEEN); /* no byte of it was seen queued */
 	return UNSEEN_PUT;
 }
 
@@ -226,19 +241,16 @@ __noinline int ack_locked(struct ack_taken *r, __u64 now)
 	return 0;
 }
 
-/* What the caller counts after the lock for ack_of_unseen's result. */
+/* What the caller counts after the lock for ack_of_unseen's result (or on_dev_queue's for a retransmission). */
 static __always_inline void count_unseen(int unseen, __u32 epoch)
 {
 	if (!unseen)
 		return;
 	__sync_fetch_and_add(&G.lost[NL_L_NO_QUEUE], 1);
-	if (unseen == UNSEEN_RING_FULL) {
+	if (unseen == UNSEEN_RING_FULL)
 		__sync_fetch_and_add(&G.lost[NL_L_PKT_RING], 1);
-		return;
-	}
-	__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_QDISC], 1);
-	__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_DEVICE], 1);
-	__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_RTT], 1);
+	else
+		enter_packet(epoch);
 }
 
 __noinline int ack_round(__u64 key, __u32 ack, __u64 now)

@@ -73,9 +73,11 @@ __noinline int count(__u16 lport, __u16 rport, __u64 counter, __u64 delta)
 	return 0;
 }
 
-/* The socket's port_hot slot, while it has one of the current generation (take_port_slot). */
+/* The socket's port_hot slot, while it has one of the current generation (take_port_slot); none without storage. */
 static __always_inline struct nl_port_hot *port_slot_of(const struct sock_hot *h)
 {
+	if (!h)
+		return 0;
 	__u32 slot = h->port_slot;
 	if (!slot || slot == NO_PORT_SLOT || h->port_gen != (__u32)G.port_gen)
 		return 0;
@@ -97,10 +99,10 @@ static __always_inline void add_hot(__u64 *c, __u64 writes, __u64 bytes, __u64 p
 }
 
 /*
- * Counts a socket's writes, bytes and packets when it has its own storage, with one per-CPU lookup and one slot
- * lookup however many it counts (callers pass constant zeros for the others, which the compiler drops): the port
- * view goes to the socket's port_hot slot, without a hash lookup, while it has one. Atomic: the write-end hook runs
- * outside the socket's lock, and two threads can write one socket.
+ * Counts a socket's writes, bytes and packets, with one per-CPU lookup and one slot lookup however many it counts
+ * (callers pass constant zeros for the others, which the compiler drops): the port view goes to the socket's
+ * port_hot slot, without a hash lookup, while it has one, else (no slot, or no storage: `h` 0) to the per-port
+ * table. Atomic: the write-end hook runs outside the socket's lock, and two threads can write one socket.
  */
 static __always_inline void count_hot(const struct sock_hot *h, const struct sock *sk, __u64 writes, __u64 bytes,
 				      __u64 packets)

@@ -41,8 +41,7 @@ static __always_inline bool no_qdisc(struct sk_buff *skb)
 	return enqueue == 0;
 }
 
-#define PUSHED_FOLLOWED 1
-#define PUSHED_UNSEEN   2
+#define PUSHED_FOLLOWED 3 /* beside ack_of_unseen's results */
 
 /* on_dev_queue and on_start_xmit open with the same checks (window open, a traced socket's skb, TCP payload). Each
  * spells them out: moving them into an inline helper that returns the state pointer made the hooks count nothing on
@@ -88,7 +87,7 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	__u64 now = bpf_ktime_get_ns();
 	__u32 nxt = snd_nxt_of(sk);
 	struct pending pd = {};
-	int pushed = 0; /* PUSHED_FOLLOWED, PUSHED_UNSEEN */
+	int pushed = 0; /* PUSHED_FOLLOWED, or UNSEEN_PUT for a retransmission of data queued unseen */
 	bool overflow = false;
 	bpf_spin_lock(&s->lock);
 	if (owns(s, (__u64)sk)) {
@@ -100,39 +99,31 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 		 * own, and stands for that packet as an ACK would (PF_UNSEEN, ack_of_unseen). */
 		if (s->p_tail - s->p_head >= knobs.packets_in_flight) {
 			overflow = true;
+		} else if (after(end, s->x_max)) {
+			/* new data only, from q_max: the gap before it too */
+			push_packet(s, q_max, after(seq, q_max) ? seq : q_max, end, now, noq ? PF_NOQUEUE : 0);
+			pushed = PUSHED_FOLLOWED;
 		} else {
-			struct pslot *P = &s->p[s->p_tail & P_MASK];
-			pushed = after(end, s->x_max) ? PUSHED_FOLLOWED : PUSHED_UNSEEN;
-			P->seq = q_max; /* new data only, and the gap before it */
-			P->seen = pushed == PUSHED_UNSEEN ? end : after(seq, q_max) ? seq : q_max;
-			P->end = end;
-			P->t_queue = now;
-			P->t_xmit = 0;
-			P->t_xlast = 0;
-			P->t_done = 0;
-			P->t_ack = 0;
-			P->flags = pushed == PUSHED_UNSEEN ? PF_UNSEEN : noq ? PF_NOQUEUE : 0;
-			s->p_tail++;
+			push_packet(s, q_max, end, end, 0, PF_UNSEEN);
+			pushed = UNSEEN_PUT;
 		}
 		s->q_max = end;
 	}
 	bpf_spin_unlock(&s->lock);
 	record_pending(&pd);
-	if (pushed == PUSHED_UNSEEN)
-		__sync_fetch_and_add(&G.lost[NL_L_NO_QUEUE], 1);
 	if (pushed) {
-		__u16 lport = SOCK_LPORT(sk), rport = SOCK_RPORT(sk);
 		if (after(end, h->t_end))
 			WRITE_ONCE_U32(h->t_end, end);
 		h->ack_pending = 1;
-		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_QDISC], 1);
-		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_DEVICE], 1);
-		__sync_fetch_and_add(&G.entered[epoch & 1][NL_HIST_RTT], 1);
-		if (pushed == PUSHED_FOLLOWED) {
-			count(lport, rport, NL_C_TIMED_PACKETS, 1);
-			if (noq)
-				count(lport, rport, NL_C_NOQUEUE_PACKETS, 1);
-		}
+	}
+	if (pushed == UNSEEN_PUT) {
+		count_unseen(UNSEEN_PUT, epoch);
+	} else if (pushed) {
+		__u16 lport = SOCK_LPORT(sk), rport = SOCK_RPORT(sk);
+		enter_packet(epoch);
+		count(lport, rport, NL_C_TIMED_PACKETS, 1);
+		if (noq)
+			count(lport, rport, NL_C_NOQUEUE_PACKETS, 1);
 	}
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_PKT_RING], 1);
@@ -315,14 +306,15 @@ static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb, st
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
 	ack = ack_tcp_acts_on(skb, ack, nxt);
-	struct ack_taken r = { .key = (__u64)sk, .ack = ack, .nxt = nxt, .flags = ACK_FRESHEN | ACK_UNSEEN,
-			       .q_max = h->q_max };
+	struct ack_taken r = { .key = (__u64)sk, .ack = ack, .nxt = nxt, .q_max = h->q_max,
+			       .flags = ACK_FRESHEN | (h->epoch == epoch ? ACK_UNSEEN : 0) };
 	ack_locked(&r, now);
 	__u64 key = r.key;
 	h->ack_pending = r.waits; /* 0 also when the state was given back */
 	if (!r.live)
 		return 0;
-	h->q_max = r.q_max;
+	if (r.unseen)
+		h->q_max = r.q_max;
 	record_pending(&r.pd);
 	count_unseen(r.unseen, epoch);
 	int more = r.more;
@@ -359,7 +351,7 @@ static __always_inline void ack_from_snd_una(const struct sock *sk)
 	__u64 key = r.key;
 	if (!r.live)
 		return;
-	if (h && r.unseen)
+	if (r.unseen && h)
 		h->q_max = r.q_max;
 	count_unseen(r.unseen, epoch);
 	int more = r.more;

@@ -7,17 +7,6 @@
 #define NETLAT_WRITES_BPF_H
 #include "resolve.bpf.h"
 
-/* A write's count, in the global and per-port counters: from the socket's own storage when it has one. */
-static __always_inline void count_write(const struct sock_hot *h, const struct sock *sk, int bytes)
-{
-	if (h) {
-		count_hot(h, sk, 1, bytes, 0);
-	} else {
-		count(SOCK_LPORT(sk), SOCK_RPORT(sk), NL_C_WRITES, 1);
-		count(SOCK_LPORT(sk), SOCK_RPORT(sk), NL_C_BYTES, bytes);
-	}
-}
-
 static long gone_step(__u64 i, __u64 *key)
 {
 	return bpf_map_lookup_elem(&socks, key) ? 0 : 1;
@@ -238,7 +227,7 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 		if (h && timed)
 			end_timed_write(h, ret, end);
 		if (ret > 0 && in_scope_of(id) && (h || traced_of(sk)))
-			count_write(h, sk, ret);
+			count_hot(h, sk, 1, ret, 0);
 		return 0;
 	}
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
@@ -278,7 +267,7 @@ static __always_inline int on_write_end(struct sock *sk, int ret)
 	}
 	/* a state found reused or reset under the lock did not take the write: counted all the same */
 	if (wrote || (ret > 0 && in_scope_of(id)))
-		count_write(h, sk, ret);
+		count_hot(h, sk, 1, ret, 0);
 	if (pushed)
 		count(s->lport, s->rport, NL_C_TIMED_WRITES, 1);
 	if (overflow)

@@ -322,22 +322,22 @@ final class ProgramLoader {
         if (begin < 0) {
             return "";
         }
-        List<String> kept = new ArrayList<>();
-        for (String line : log.substring(begin + "-- BEGIN PROG LOAD LOG --".length(), end).split("\n")) {
-            String t = line.trim();
-            if (!t.isEmpty() && !t.startsWith("processed ") && !t.startsWith("libbpf:")) {
-                kept.add(t);
-            }
-        }
-        return String.join(" / ", kept.subList(Math.max(0, kept.size() - lines), kept.size()));
+        return lastLines(log.substring(begin + "-- BEGIN PROG LOAD LOG --".length(), end), lines,
+                t -> !t.startsWith("processed ") && !t.startsWith("libbpf:"));
     }
 
     /** The last non-empty lines of libbpf's log, joined. */
     static String libbpfLines(String log, int lines) {
+        return lastLines(log, lines, t -> true);
+    }
+
+    /** The last {@code lines} non-empty, trimmed lines of {@code text} that {@code keep} accepts, joined by " / ". */
+    private static String lastLines(String text, int lines, java.util.function.Predicate<String> keep) {
         List<String> kept = new ArrayList<>();
-        for (String line : log.split("\n")) {
-            if (!line.isBlank()) {
-                kept.add(line.trim());
+        for (String line : text.split("\n")) {
+            String t = line.trim();
+            if (!t.isEmpty() && keep.test(t)) {
+                kept.add(t);
             }
         }
         return String.join(" / ", kept.subList(Math.max(0, kept.size() - lines), kept.size()));
