@@ -193,4 +193,26 @@ final class CaptureTestSupport {
         t.start();
         return t;
     }
+
+    /**
+     * Runs {@code main} in a child JVM with {@code jvmArgs} and this test's class path (map sizes and knobs are fixed
+     * at load, once per JVM), prints its output and returns it; the child must exit 0 within 120 s. Aborts the test
+     * where tracing is unavailable, unless {@code netlat.unavailable=fail}.
+     */
+    static String runChildJvm(Class<?> main, String... jvmArgs) throws IOException, InterruptedException {
+        dev.netlat.Availability a = dev.netlat.NetworkTracer.availability();
+        if (!a.isAvailable() && !"fail".equals(System.getProperty("netlat.unavailable"))) {
+            org.junit.jupiter.api.Assumptions.abort(a.reason());
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of(jvmArgs));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = read(p.getInputStream());
+        org.assertj.core.api.Assertions.assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(out).isTrue();
+        System.out.print(out);
+        org.assertj.core.api.Assertions.assertThat(p.exitValue()).as(out).isZero();
+        return out;
+    }
 }

@@ -3,7 +3,6 @@ package dev.netlat.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.netlat.Availability;
 import dev.netlat.LostCause;
 import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkTracer;
@@ -13,13 +12,9 @@ import dev.netlat.truth.TimestampingSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -47,18 +42,7 @@ class HiddenQueueTest {
 
     @Test
     void writesOfPacketsWhoseQueueWasNotSeenAreResolvedByTheirAck() throws Exception {
-        Availability a = NetworkTracer.availability();
-        if (!a.isAvailable() && !"fail".equals(System.getProperty("netlat.unavailable"))) {
-            Assumptions.abort(a.reason());
-        }
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dnetlat.test.hideQueueEvery=" + HIDE_EVERY, "-cp", System.getProperty("java.class.path"),
-                Child.class.getName());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        System.out.print(out);
-        assertThat(p.exitValue()).as(out).isZero();
+        String out = CaptureTestSupport.runChildJvm(Child.class, "-Dnetlat.test.hideQueueEvery=" + HIDE_EVERY);
         int hidden = WRITES / HIDE_EVERY;
         assertThat(out).as("one packet a write, every %d-th hidden", HIDE_EVERY)
                 .contains("acked: writes " + WRITES + ", packets " + (WRITES - hidden) + ", SOCKET " + (WRITES - hidden)
@@ -73,10 +57,8 @@ class HiddenQueueTest {
             try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
                 CaptureTestSupport.drainAll(server);
                 InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
-                try (TimestampingSocket s = TimestampingSocket.connect(target);
+                try (TimestampingSocket s = connectNoDelay(target);
                      NetworkTrace t = NetworkTracer.start(TraceOptions.defaults().timeEveryWrite(true))) {
-                    s.setTcpNoDelay(true);
-                    s.setDrainOnSend(false);
                     byte[] chunk = new byte[1000];
                     for (int i = 0; i < WRITES; i++) {
                         s.send(chunk, false);
@@ -89,10 +71,8 @@ class HiddenQueueTest {
                     System.out.println("acked: writes " + t.writes() + ", packets " + t.packets() + ", SOCKET " + socket
                             + " TOTAL " + total + " ACK " + ack + ", lost " + lost);
                 }
-                try (TimestampingSocket s = TimestampingSocket.connect(target);
+                try (TimestampingSocket s = connectNoDelay(target);
                      NetworkTrace t = NetworkTracer.start(TraceOptions.defaults().timeEveryWrite(true))) {
-                    s.setTcpNoDelay(true);
-                    s.setDrainOnSend(false);
                     byte[] chunk = new byte[16 * 1024];
                     for (int i = 0; i < BURST; i++) {
                         s.send(chunk, false);
@@ -118,6 +98,14 @@ class HiddenQueueTest {
                             + " by kind " + t.retransmitsByKind() + ")");
                 }
             }
+        }
+
+        /** A connection that sends each write at once (no Nagle), its timestamps not drained on each send. */
+        private static TimestampingSocket connectNoDelay(InetSocketAddress target) throws java.io.IOException {
+            TimestampingSocket s = TimestampingSocket.connect(target);
+            s.setTcpNoDelay(true);
+            s.setDrainOnSend(false);
+            return s;
         }
 
         /** Waits (at most 5 s) until the peer has ACKed everything the socket sent. */

@@ -3,7 +3,6 @@ package dev.netlat.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.netlat.Availability;
 import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkTracer;
 import dev.netlat.TraceOptions;
@@ -11,12 +10,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,17 +28,7 @@ class PortSlotsTest {
 
     @Test
     void portViewsAreExactWithSlotsFullAndRecycled() throws Exception {
-        Availability a = NetworkTracer.availability();
-        if (!a.isAvailable() && !"fail".equals(System.getProperty("netlat.unavailable"))) {
-            Assumptions.abort(a.reason());
-        }
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dnetlat.maps.portSlots=4", "-cp", System.getProperty("java.class.path"), Child.class.getName());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        System.out.print(out);
-        assertThat(p.exitValue()).as(out).isZero();
+        String out = CaptureTestSupport.runChildJvm(Child.class, "-Dnetlat.maps.portSlots=4");
         assertThat(out.lines().filter(l -> l.startsWith("window ")).count()).as(out).isEqualTo(WINDOWS);
         assertThat(out).as("every port view and total as written").doesNotContain("MISMATCH");
     }
