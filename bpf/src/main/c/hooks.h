@@ -26,9 +26,7 @@
 	X(start_xmit,        nl_start_xmit,          tp_btf, net_dev_start_xmit,    2, "6.1 6.12 6.18") \
 	X(netif_rx,          nl_netif_rx,            tp_btf, netif_rx,              1, "6.1 6.12 6.18") \
 	X(consume_skb,       nl_consume_skb,         tp_btf, consume_skb,           1, "6.1 6.12 6.18") \
-	X(consume_skb_nested, nl_consume_skb_nested, tp_btf, consume_skb,        1, "6.1 6.12 6.18") \
 	X(tcp_probe,         nl_tcp_probe,           tp_btf, tcp_probe,             2, "6.1 6.12 6.18") \
-	X(tcp_probe_nested,   nl_tcp_probe_nested,   tp_btf, tcp_probe,          2, "6.1 6.12 6.18") \
 	X(retransmit,        nl_retransmit,          tp_btf, tcp_retransmit_skb,    3, "6.18")     \
 	X(retransmit,        nl_retransmit_noerr,    tp_btf, tcp_retransmit_skb,    2, "6.1 6.12") \
 	X(retransmit_nested, nl_retransmit_nested,   tp_btf, tcp_retransmit_skb,    3, "6.18")     \

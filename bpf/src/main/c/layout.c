@@ -21,6 +21,7 @@ int main(void)
 	printf("knob.listen_overflow_reason=%zu\n", offsetof(struct nl_knobs, listen_overflow_reason));
 	printf("knob.retrans_catch_up=%zu\n", offsetof(struct nl_knobs, retrans_catch_up));
 	printf("knob.hide_queue_every=%zu\n", offsetof(struct nl_knobs, hide_queue_every));
+	printf("knob.hide_ack_every=%zu\n", offsetof(struct nl_knobs, hide_ack_every));
 	printf("knob.target_tgid=%zu\nknob.writes_in_flight=%zu\nknob.packets_in_flight=%zu\nsize.knobs=%zu\n",
 	       offsetof(struct nl_knobs, target_tgid), offsetof(struct nl_knobs, writes_in_flight),
 	       offsetof(struct nl_knobs, packets_in_flight), sizeof(struct nl_knobs));

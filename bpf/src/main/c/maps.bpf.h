@@ -131,7 +131,7 @@ struct sock_hot {
 			    * then (set by a timed write's start and a followed packet's queue; cleared only by the ACK
 			    * hook, when it finds nothing waiting: awaits_ack) */
 	__u8 skip_left;    /* writes still to pass untimed before the budget is looked at again (budget_due) */
-	__u16 hide_count;  /* new-data packets queued, counted only while knobs.hide_queue_every asks for it */
+	__u16 hide_count;  /* runs counted only while knobs.hide_queue_every or hide_ack_every asks for it (testing) */
 	__u64 timed_tat;   /* the timing budget (budget_left): when it would be full again */
 	__u32 untimed_run; /* writes not timed since the last timed one */
 	__u32 retrans_seen; /* traced_socks' retrans_seen as last set (on_retransmit): lets each ACK see that no
@@ -212,6 +212,7 @@ struct pslot {
 #define PF_NOQUEUE 1
 #define PF_UNSEEN  2 /* data whose net_dev_queue was not seen, put in the ring by its ACK (ack_of_unseen) or by its
 		      * retransmission (on_dev_queue): no stages of its own */
+#define PF_ACK_UNSEEN 4 /* ACKed by an ACK whose tcp_probe run no program saw (ack_steps): when is not known */
 
 /*
  * Per traced socket. Rings are indexed by free-running u32 counters (masked on access):
@@ -403,8 +404,6 @@ struct {
  * already running on a CPU is skipped by the kernel when its tracepoint fires again there, e.g. from a softirq that
  * interrupted it; the hook's nested program then runs instead).
  */
-#define NEST_CONSUME_SKB 1
-#define NEST_TCP_PROBE   2
 #define NEST_RETRANSMIT  3
 #define NEST_KFREE_SKB   4
 #define NEST_SLOTS       8

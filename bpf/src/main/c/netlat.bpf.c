@@ -48,11 +48,12 @@ int BPF_PROG(nl_send_length_fexit, struct sock *sk, struct msghdr *msg, size_t s
 
 /*
  * The kernel skips a program that is already running on this CPU when its tracepoint fires again there
- * (recursion_misses): a softirq that interrupts nl_tcp_probe in process context (release_sock's backlog) runs
- * tcp_rcv_established for the next segment, a drop interrupts nl_kfree_skb. Each per-packet hook that can be
- * interrupted that way therefore has a second program on the same attach point, attached after the first: PRIMARY
- * marks the first running on this CPU, NESTED runs the handler only while it is (the one case the kernel skipped
- * it) and counts that run, so the loader reports as lost only the misses no nested run made up for.
+ * (recursion_misses), e.g. a drop in a softirq that interrupts nl_kfree_skb. A hook where that loses an event nothing
+ * else shows (a retransmit, a drop) has a second program on the same attach point, attached after the first: PRIMARY
+ * marks the first running on this CPU, NESTED runs the handler only while it is (the one case the kernel skipped it)
+ * and counts that run, so the loader reports as lost only the misses no nested run made up for. A twin runs on every
+ * event of its hook, as dear as an empty program; the busy hooks have none, and what a skipped run of theirs hid is
+ * found later and named (KERNEL_SKIPPED_RUNS, and by the samples it cost).
  */
 
 /* ---- packet path: the same tracepoints on 6.1, 6.12 and 6.18 ---- */
@@ -84,34 +85,24 @@ int BPF_PROG(nl_netif_rx, struct sk_buff *skb)
 }
 
 /* 6.3 added a second argument (location), unused here: one program fits both signatures. consume_skb fires for
- * every skb freed anywhere: both programs return before any lookup unless a traced skb is in a driver's hands (the
- * handler's own gate, taken first here so the nesting bookkeeping is skipped too). */
+ * every skb freed anywhere: the program returns before any lookup unless a traced skb is in a driver's hands. No
+ * twin: a run the kernel skips while this one runs (a softirq's free interrupting it) costs at most that skb's
+ * device-done, which its ACK then names (DEVICE_DONE_NOT_SEEN); the twin's run on every free on the machine cost
+ * as much as an empty program's. */
 SEC("tp_btf/consume_skb")
 int BPF_PROG(nl_consume_skb, struct sk_buff *skb)
 {
-	if (!G.txskb_inflight)
-		return 0;
-	return PRIMARY(NEST_CONSUME_SKB, on_consume_skb(skb));
+	return on_consume_skb(skb);
 }
 
-SEC("tp_btf/consume_skb")
-int BPF_PROG(nl_consume_skb_nested, struct sk_buff *skb)
-{
-	if (!G.txskb_inflight)
-		return 0;
-	return NESTED(NEST_CONSUME_SKB, on_consume_skb(skb));
-}
-
+/* Every segment an ESTABLISHED socket receives, before TCP acts on its ACK. No twin: a run the kernel skips (a
+ * softirq's segment interrupting this program in release_sock's backlog) is an ACK no program saw, and the next ACK
+ * or the state change out of ESTABLISHED finds it by snd_una (ack_locked): its samples are lost as ACK_NOT_SEEN, not
+ * timed by that later ACK. */
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(nl_tcp_probe, struct sock *sk, struct sk_buff *skb)
 {
-	return PRIMARY(NEST_TCP_PROBE, on_ack(sk, skb));
-}
-
-SEC("tp_btf/tcp_probe")
-int BPF_PROG(nl_tcp_probe_nested, struct sock *sk, struct sk_buff *skb)
-{
-	return NESTED(NEST_TCP_PROBE, on_ack(sk, skb));
+	return on_ack(sk, skb);
 }
 
 /* ---- retransmits: 6.18 adds `err` (the tracepoint then fires for failed attempts too); 6.1 and 6.12 fire only on

@@ -67,7 +67,9 @@
 	X(NL_L_STATE_RELEASED, 9, STATE_BEING_RELEASED,                                                          \
 	  "write started just as its idle socket's state was being given back (counted, not timed)")              \
 	X(NL_L_NO_STORAGE, 10, SOCKET_STORAGE_FAILED,                                                            \
-	  "no kernel memory for a socket's own storage (its writes not timed, its packets not counted)")
+	  "no kernel memory for a socket's own storage (its writes not timed, its packets not counted)")          \
+	X(NL_L_NO_ACK, 11, ACK_NOT_SEEN,                                                                         \
+	  "ACK of a packet not seen (the kernel skipped that tcp_probe run): its ACK and RTT times are not known")
 /* index 4 is unused: tx_skbs is an LRU map, and an evicted skb shows up as NL_L_NO_DONE */
 #define NL_LOST_ENUM(name, index, java, text) name = index,
 enum { NL_LOST_CAUSE_TABLE(NL_LOST_ENUM) };
@@ -131,6 +133,9 @@ struct nl_knobs {
 	 * for every Nth new-data packet of a socket, so that the recovery from hidden queue events is tested on any
 	 * kernel, not only where the PID-1 skip happens now and then */
 	__u32 hide_queue_every;
+	/* testing only (netlat.test.hideAckEvery, 0 = off): the ACK hook acts as if the kernel had skipped its run for
+	 * every Nth segment a socket receives, so that ACKs no program saw are tested on any kernel */
+	__u32 hide_ack_every;
 };
 
 /*

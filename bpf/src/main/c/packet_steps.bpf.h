@@ -94,10 +94,11 @@ __noinline int done_round(__u64 key, __u32 end, __u64 now)
 }
 
 /*
- * Marks packets covered by the cumulative ACK `ack` as ACKed. An ACKed packet is past the device: stages whose
- * events were not seen are given up in resolve(). Returns whether more remain.
+ * Marks packets covered by the cumulative ACK `ack` as ACKed (`flag`: PF_ACK_UNSEEN when no program saw that ACK, so
+ * `now` is only an upper bound of when). An ACKed packet is past the device: stages whose events were not seen are
+ * given up in resolve(). Returns whether more remain.
  */
-static __always_inline int ack_steps(struct sock_state *s, __u32 ack, __u64 now, int max)
+static __always_inline int ack_steps(struct sock_state *s, __u32 ack, __u64 now, int max, __u32 flag)
 {
 	for (int i = 0; i < max; i++) {
 		if (s->p_a == s->p_tail)
@@ -106,6 +107,7 @@ static __always_inline int ack_steps(struct sock_state *s, __u32 ack, __u64 now,
 		if (after(P->end, ack))
 			return 0;
 		P->t_ack = now;
+		P->flags |= flag;
 		if (s->p_x == s->p_a)
 			s->p_x++;
 		if (s->p_xl == s->p_a)
@@ -196,25 +198,35 @@ struct ack_taken {
 	__u64 key;         /* in: the struct sock *, passed in memory (a global function takes no pointer as a scalar);
 			    * a scalar to the verifier after the call, as the later calls with it need */
 	__u32 ack;         /* in: the cumulative ACK */
+	__u32 una;         /* in, with ACK_SEEN_UNA: snd_una before this ACK, which only ACKs a program saw moved */
 	__u32 nxt;         /* in: snd_nxt, for freshen */
-	__u32 flags;       /* in: ACK_FRESHEN, ACK_UNSEEN */
+	__u32 flags;       /* in: ACK_FRESHEN, ACK_UNSEEN, ACK_SEEN_UNA */
 	__u32 q_max;       /* in: the socket's sock_hot.q_max; out: past the data the ACK showed queued unseen */
 	struct pending pd; /* work of an earlier period, given up (freshen) */
 	__u16 lport;       /* out: the state's ports, as it recorded them (a closing socket's local port is 0 already) */
 	__u16 rport;
 	__u8 live;         /* the state was the socket's own, and of a period the call may touch */
-	__u8 unseen;       /* ack_of_unseen's result */
+	__u8 unseen;       /* ack_of_unseen's result for this ACK */
+	__u8 unseen_una;   /* and for the ACKs no program saw (up to `una`) */
 	__u8 more;         /* packets left to ACK (ack_round) */
+	__u8 more_una;     /* packets left to ACK as unseen up to `una`: then this ACK itself was not taken yet */
 	__u8 waits;        /* awaits_ack() after this ACK */
 };
 
-#define ACK_FRESHEN 1 /* the ACK hook: a state of an earlier period is reset (freshen), not left alone */
-#define ACK_UNSEEN  2 /* r->q_max is of the current period: look for data queued unseen (ack_of_unseen) */
+#define ACK_FRESHEN  1 /* the ACK hook: a state of an earlier period is reset (freshen), not left alone */
+#define ACK_UNSEEN   2 /* r->q_max is of the current period: look for data queued unseen (ack_of_unseen) */
+#define ACK_SEEN_UNA 4 /* r->una is where the ACKs some program saw end: packets up to it still not ACKed were ACKed by
+			* one whose tcp_probe run the kernel skipped (a recursion miss, or the PID-1 skip) */
 
 /*
  * The part of an ACK that holds the state's lock. A global function, verified once and with a stack frame of its own
  * beside the resolver's call chain, whose combined stack 6.1 bounds at 512 bytes: inlined in the ACK hook, its
  * spills took that chain to 544 there.
+ *
+ * Every ACK an ESTABLISHED socket gets passes tcp_probe before TCP acts on it, so snd_una there is where the ACKs
+ * before it left the socket. Packets up to it that no ACK marked were ACKed by a run no program saw: they are marked
+ * PF_ACK_UNSEEN first (their ACK and RTT samples are lost as ACK_NOT_SEEN rather than timed by this later ACK), then
+ * this ACK is taken. When more of them are left than the inline steps take, this ACK is left to a second call.
  */
 __noinline int ack_locked(struct ack_taken *r, __u64 now)
 {
@@ -224,16 +236,23 @@ __noinline int ack_locked(struct ack_taken *r, __u64 now)
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
 	if (!s)
 		return 0;
-	__u32 epoch = G.epoch, q_max = r->q_max, ack = r->ack, flags = r->flags;
+	__u32 epoch = G.epoch, q_max = r->q_max, ack = r->ack, una = r->una, flags = r->flags;
 	bpf_spin_lock(&s->lock);
 	if (owns(s, key) && ((flags & ACK_FRESHEN) || s->epoch == epoch)) {
 		r->live = 1;
 		r->lport = s->lport;
 		r->rport = s->rport;
 		freshen(s, epoch, r->nxt, &r->pd);
-		if (flags & ACK_UNSEEN)
-			r->unseen = ack_of_unseen(s, &q_max, ack);
-		r->more = ack_steps(s, ack, now, STEPS_INLINE);
+		if (flags & ACK_SEEN_UNA) {
+			if (flags & ACK_UNSEEN)
+				r->unseen_una = ack_of_unseen(s, &q_max, una);
+			r->more_una = ack_steps(s, una, now, STEPS_INLINE, PF_ACK_UNSEEN);
+		}
+		if (!r->more_una) {
+			if (flags & ACK_UNSEEN)
+				r->unseen = ack_of_unseen(s, &q_max, ack);
+			r->more = ack_steps(s, ack, now, STEPS_INLINE, 0);
+		}
 		r->waits = awaits_ack(s);
 	}
 	bpf_spin_unlock(&s->lock);
@@ -253,7 +272,7 @@ static __always_inline void count_unseen(int unseen, __u32 epoch)
 		enter_packet(epoch);
 }
 
-__noinline int ack_round(__u64 key, __u32 ack, __u64 now)
+__noinline int ack_round(__u64 key, __u32 ack, __u64 now, __u32 flag)
 {
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
 	if (!s)
@@ -262,7 +281,7 @@ __noinline int ack_round(__u64 key, __u32 ack, __u64 now)
 	int more = 0;
 	bpf_spin_lock(&s->lock);
 	if (owns(s, key) && s->epoch == epoch)
-		more = ack_steps(s, ack, now, STEPS_ROUND);
+		more = ack_steps(s, ack, now, STEPS_ROUND, flag & PF_ACK_UNSEEN);
 	bpf_spin_unlock(&s->lock);
 	return more;
 }

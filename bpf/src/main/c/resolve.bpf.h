@@ -75,6 +75,8 @@ static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 		struct pslot *P = &s->p[s->e_a & P_MASK];
 		if (P->flags & PF_UNSEEN)
 			sb_skip(b, NL_HIST_RTT);
+		else if (P->flags & PF_ACK_UNSEEN)
+			sb_lost(b, NL_HIST_RTT, NL_L_NO_ACK);
 		else
 			sb_sample(b, NL_HIST_RTT, P->t_ack, P->t_queue);
 		s->e_a++;
@@ -155,7 +157,10 @@ static __always_inline int resolve(struct sock_state *s, struct sbuf *b)
 			struct pslot *P = &s->p[W->pidx & P_MASK];
 			if (!P->t_ack)
 				break;
-			sb_sample(b, NL_HIST_ACK, P->t_ack, W->t_call);
+			if (P->flags & PF_ACK_UNSEEN)
+				sb_lost(b, NL_HIST_ACK, NL_L_NO_ACK);
+			else
+				sb_sample(b, NL_HIST_ACK, P->t_ack, W->t_call);
 		}
 		s->w_a++;
 	}

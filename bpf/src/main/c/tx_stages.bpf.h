@@ -293,6 +293,35 @@ static __always_inline __u32 ack_tcp_acts_on(const struct sk_buff *skb, __u32 hd
 	return !before(cb_ack, hdr_ack) && !after(cb_ack, snd_nxt) ? cb_ack : hdr_ack;
 }
 
+/*
+ * Takes an ACK (r: see struct ack_taken) under the state's lock: packets up to r->una that no ACK marked as ACKed
+ * first (ACK_SEEN_UNA), then the ACK itself, then the packets the inline steps left, in rounds. Counts what it put in
+ * the ring for data queued unseen. Returns r->live.
+ */
+static __always_inline bool take_ack(struct ack_taken *r, __u64 now, __u32 epoch)
+{
+	ack_locked(r, now);
+	__u64 key = r->key;
+	if (!r->live)
+		return false;
+	count_unseen(r->unseen_una, epoch);
+	if (r->more_una) {
+		/* rare: more ACKed unseen than the inline steps took; the ACK itself then still waits */
+		int more = 1;
+		for (int i = 0; more && i < STEP_ROUNDS; i++)
+			more = ack_round(key, r->una, now, PF_ACK_UNSEEN);
+		r->flags &= ~ACK_SEEN_UNA;
+		r->more_una = 0;
+		ack_locked(r, now);
+	}
+	count_unseen(r->unseen, epoch);
+	record_pending(&r->pd);
+	int more = r->more;
+	for (int i = 0; more && i < STEP_ROUNDS; i++)
+		more = ack_round(key, r->ack, now, 0);
+	return true;
+}
+
 /* ACKs of an established socket: every incoming segment passes tcp_probe (tcp_rcv_established). */
 static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb, struct sock_hot *h)
 {
@@ -304,22 +333,17 @@ static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb, st
 	if (tcp_header(skb, &seq, &end, &fl, &ack) < 0 || !(fl & TCP_FLAG_ACK))
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
-	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk);
+	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk), una = BPF_CORE_READ((struct tcp_sock *)sk, snd_una);
 	ack = ack_tcp_acts_on(skb, ack, nxt);
-	struct ack_taken r = { .key = (__u64)sk, .ack = ack, .nxt = nxt, .q_max = h->q_max,
-			       .flags = ACK_FRESHEN | (h->epoch == epoch ? ACK_UNSEEN : 0) };
-	ack_locked(&r, now);
+	struct ack_taken r = { .key = (__u64)sk, .ack = ack, .una = una, .nxt = nxt, .q_max = h->q_max,
+			       .flags = ACK_FRESHEN | ACK_SEEN_UNA | (h->epoch == epoch ? ACK_UNSEEN : 0) };
+	bool live = take_ack(&r, now, epoch);
 	__u64 key = r.key;
 	h->ack_pending = r.waits; /* 0 also when the state was given back */
-	if (!r.live)
+	if (!live)
 		return 0;
-	if (r.unseen)
+	if (r.unseen || r.unseen_una)
 		h->q_max = r.q_max;
-	record_pending(&r.pd);
-	count_unseen(r.unseen, epoch);
-	int more = r.more;
-	for (int i = 0; more && i < STEP_ROUNDS; i++)
-		more = ack_round(key, ack, now);
 	struct sbuf b = {};
 	if (settle(key, r.lport, r.rport, &b, ACK_SETTLE_ROUNDS)) {
 		struct sock_state *s = sock_state_of(sk);
@@ -337,28 +361,24 @@ static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb, st
 /*
  * Outside ESTABLISHED (after close(), or once the peer closed) ACKs go through tcp_rcv_state_process, which has no
  * tracepoint: state changes and the socket's end take snd_una instead, at the time they happen. Called by the
- * state-change and destroy programs.
+ * state-change and destroy programs. Leaving ESTABLISHED, every ACK the socket had passed tcp_probe: data up to
+ * snd_una that none marked as ACKed was ACKed by a run no program saw (ACK_SEEN_UNA), where the ACK hook is loaded.
  */
-static __always_inline void ack_from_snd_una(const struct sock *sk)
+static __always_inline void ack_from_snd_una(const struct sock *sk, bool left_established)
 {
 	struct sock_hot *h = hot_of(sk);
 	__u32 epoch = G.epoch, una = BPF_CORE_READ((struct tcp_sock *)sk, snd_una);
 	bool fresh = h && h->epoch == epoch;
-	struct ack_taken r = { .key = (__u64)sk, .ack = una, .flags = fresh ? ACK_UNSEEN : 0,
-			       .q_max = fresh ? h->q_max : 0 };
+	struct ack_taken r = { .key = (__u64)sk, .ack = una, .una = una, .q_max = fresh ? h->q_max : 0,
+			       .flags = (fresh ? ACK_UNSEEN : 0) |
+					(left_established && !knobs.settle_at_queue ? ACK_SEEN_UNA : 0) };
 	__u64 now = bpf_ktime_get_ns();
-	ack_locked(&r, now);
-	__u64 key = r.key;
-	if (!r.live)
+	if (!take_ack(&r, now, epoch))
 		return;
-	if (r.unseen && h)
+	if ((r.unseen || r.unseen_una) && h)
 		h->q_max = r.q_max;
-	count_unseen(r.unseen, epoch);
-	int more = r.more;
-	for (int i = 0; more && i < STEP_ROUNDS; i++)
-		more = ack_round(key, una, now);
 	struct sbuf b = {};
-	settle(key, r.lport, r.rport, &b, SETTLE_ROUNDS);
+	settle(r.key, r.lport, r.rport, &b, SETTLE_ROUNDS);
 }
 
 #endif

@@ -16,7 +16,8 @@ public enum KernelCaveat {
     HIDES_EVENTS_WHILE_PID1_RUNS("this kernel skips BPF tracing programs while a thread of PID 1 is the current"
             + " task (struct bpf_prog_aux has init_owned) and counts no recursion_misses for it: packets sent or"
             + " dropped in a softirq that interrupted such a thread are not seen, so drops() can be short and samples"
-            + " are reported lost (PACKET_NOT_SEEN, START_XMIT_NOT_SEEN, DEVICE_DONE_NOT_SEEN); retransmits stay"
+            + " are reported lost (QUEUE_NOT_SEEN, PACKET_NOT_SEEN, START_XMIT_NOT_SEEN, DEVICE_DONE_NOT_SEEN,"
+            + " ACK_NOT_SEEN); retransmits stay"
             + " exact (ACKs pick up what a hidden event did not bring); busy PID-1 processes (e.g. a container's init"
             + " or a sandbox agent) make it likelier");
 

@@ -140,9 +140,9 @@ final class ProgramLoader {
         // a kernel that can skip the retransmit hook unseen: ACKs pick up what its events did not bring
         ro.setInt(layout.get("knob.retrans_catch_up"),
                 EnvironmentCheck.kernelFacts(bpf).caveats().contains(KernelCaveat.HIDES_EVENTS_WHILE_PID1_RUNS) ? 1 : 0);
-        // testing only: the queue hook acts as if every Nth new-data packet's run had been skipped (netlat.h)
-        String hide = System.getProperty("netlat.test.hideQueueEvery");
-        ro.setInt(layout.get("knob.hide_queue_every"), hide == null ? 0 : intProperty("netlat.test.hideQueueEvery", 65_535));
+        // testing only: the queue (ACK) hook acts as if every Nth new-data packet's (segment's) run had been skipped
+        ro.setInt(layout.get("knob.hide_queue_every"), testKnob("netlat.test.hideQueueEvery"));
+        ro.setInt(layout.get("knob.hide_ack_every"), testKnob("netlat.test.hideAckEvery"));
         ro.setInt(layout.get("knob.packets_in_flight"),
                 intProperty("netlat.maps.packetsInFlight", layout.get("const.NL_P_SLOTS")));
         setMaxEntries("socks", "netlat.maps.sockets", 16_777_216);
@@ -195,6 +195,11 @@ final class ProgramLoader {
         if (System.getProperty(property) != null) {
             bpf.bpf_map__set_max_entries(bpf.bpf_object__find_map_by_name(object, map), intProperty(property, max));
         }
+    }
+
+    /** A testing knob (netlat.h): a whole number in 1..65535 when set, 0 (off) when unset. */
+    private static int testKnob(String property) {
+        return System.getProperty(property) == null ? 0 : intProperty(property, 65_535);
     }
 
     /** A size property, validated: a whole number in 1..max; max when unset. */
