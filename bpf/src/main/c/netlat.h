@@ -134,7 +134,8 @@ struct nl_knobs {
 	 * kernel, not only where the PID-1 skip happens now and then */
 	__u32 hide_queue_every;
 	/* testing only (netlat.test.hideAckEvery, 0 = off): the ACK hook acts as if the kernel had skipped its run for
-	 * every Nth segment a socket receives, so that ACKs no program saw are tested on any kernel */
+	 * every Nth segment that ACKs new data of a socket while an ACK is awaited, so that ACKs no program saw are
+	 * tested on any kernel (every Nth segment of all would often hit only window updates) */
 	__u32 hide_ack_every;
 };
 

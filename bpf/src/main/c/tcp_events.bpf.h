@@ -123,8 +123,6 @@ static __always_inline int on_ack(struct sock *sk, struct sk_buff *skb)
 	if (!G.active)
 		return 0;
 	struct sock_hot *h = hot_of(sk);
-	if (knobs.hide_ack_every && h && ++h->hide_count % knobs.hide_ack_every == 0)
-		return 0; /* testing (struct nl_knobs): as if the kernel had skipped this run */
 	retrans_catch_up(sk, h);
 	return on_tcp_probe(sk, skb, h);
 }
@@ -305,13 +303,16 @@ static __always_inline int on_set_state(const struct sock *sk, int oldstate, int
 	t = traced_of(sk);
 	if (!t)
 		return 0;
+	/* ACKs outside ESTABLISHED pass no tcp_probe: also the handshake's, which ACK data sent with a SYN (TCP Fast
+	 * Open) before the socket enters ESTABLISHED; taken here, so that in ESTABLISHED every byte up to snd_una was
+	 * ACKed by a segment some program saw, or by one whose run was skipped */
+	ack_from_snd_una(sk, oldstate == TCP_ESTABLISHED);
 	if (newstate == TCP_ESTABLISHED) {
 		/* the ports are final now (connect may have picked the local one) */
 		t->lport = SOCK_LPORT(sk);
 		t->rport = SOCK_RPORT(sk);
 		count(t->lport, t->rport, NL_C_CONN_OPENED, 1);
 	} else {
-		ack_from_snd_una(sk, oldstate == TCP_ESTABLISHED);
 		if (newstate == TCP_CLOSE && oldstate == TCP_LISTEN) {
 			/* the listen overflows no tracepoint showed (SYNs; ACKs on kernels without the drop reason) are in
 			 * sk_drops (tcp_listendrop): the rest beyond what was counted live is taken at close */

@@ -335,6 +335,8 @@ static __always_inline int on_tcp_probe(struct sock *sk, struct sk_buff *skb, st
 	__u64 now = bpf_ktime_get_ns();
 	__u32 epoch = G.epoch, nxt = snd_nxt_of(sk), una = BPF_CORE_READ((struct tcp_sock *)sk, snd_una);
 	ack = ack_tcp_acts_on(skb, ack, nxt);
+	if (knobs.hide_ack_every && after(ack, una) && ++h->hide_count % knobs.hide_ack_every == 0)
+		return 0; /* testing (struct nl_knobs): as if the kernel had skipped this run, which moves snd_una */
 	struct ack_taken r = { .key = (__u64)sk, .ack = ack, .una = una, .nxt = nxt, .q_max = h->q_max,
 			       .flags = ACK_FRESHEN | ACK_SEEN_UNA | (h->epoch == epoch ? ACK_UNSEEN : 0) };
 	bool live = take_ack(&r, now, epoch);

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
  * PID-1 skip of {@code Availability.caveats()}) must not time its writes with a later ACK's time. The next ACK, or the
  * socket's state change out of ESTABLISHED, finds it by {@code snd_una}: its writes' ACK samples and its packets' RTT
  * samples are lost as {@code ACK_NOT_SEEN}, each, and every other sample is taken. A child JVM with {@code
- * -Dnetlat.test.hideAckEvery=3} makes the ACK hook act as if every third segment a socket received had been skipped,
- * on any kernel; everything else is real: loopback sockets, the kernel's ACKs. Before the ACK hook looked at
+ * -Dnetlat.test.hideAckEvery=3} makes the ACK hook act as if its run had been skipped for every third segment that ACKs
+ * new data of a socket, on any kernel; everything else is real: loopback sockets, the kernel's ACKs. (Hiding every
+ * third segment of all hit only the sink's window updates in one burst of the kernel matrix: nothing to find.) Before the ACK hook looked at
  * {@code snd_una}, all 30 ACK samples of the first scenario were taken, the hidden ones at the next ACK's time.
  * <ul>
  *   <li>One packet a write, each ACKed before the next write: a hidden ACK is found by the next write's ACK, the last
