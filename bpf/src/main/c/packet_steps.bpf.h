@@ -94,11 +94,12 @@ __noinline int done_round(__u64 key, __u32 end, __u64 now)
 }
 
 /*
- * Marks packets covered by the cumulative ACK `ack` as ACKed (`flag`: PF_ACK_UNSEEN when no program saw that ACK, so
- * `now` is only an upper bound of when). An ACKed packet is past the device: stages whose events were not seen are
- * given up in resolve(). Returns whether more remain.
+ * Marks packets covered by the cumulative ACK `ack` as ACKed; with `unseen` (PF_ACK_UNSEEN), those ending by
+ * `unseen_to` were ACKed by an ACK no program saw, so `now` is only an upper bound of when (ack_locked). An ACKed
+ * packet is past the device: stages whose events were not seen are given up in resolve(). Returns whether more remain.
  */
-static __always_inline int ack_steps(struct sock_state *s, __u32 ack, __u64 now, int max, __u32 flag)
+static __always_inline int ack_steps(struct sock_state *s, __u32 ack, __u32 unseen_to, __u32 unseen, __u64 now,
+				     int max)
 {
 	for (int i = 0; i < max; i++) {
 		if (s->p_a == s->p_tail)
@@ -107,7 +108,8 @@ static __always_inline int ack_steps(struct sock_state *s, __u32 ack, __u64 now,
 		if (after(P->end, ack))
 			return 0;
 		P->t_ack = now;
-		P->flags |= flag;
+		if (!after(P->end, unseen_to))
+			P->flags |= unseen;
 		if (s->p_x == s->p_a)
 			s->p_x++;
 		if (s->p_xl == s->p_a)
@@ -197,7 +199,7 @@ static __always_inline bool awaits_ack(struct sock_state *s)
 struct ack_taken {
 	__u64 key;         /* in: the struct sock *, passed in memory (a global function takes no pointer as a scalar);
 			    * a scalar to the verifier after the call, as the later calls with it need */
-	__u32 ack;         /* in: the cumulative ACK */
+	__u32 ack;         /* in: the cumulative ACK; out: where the packets are ACKed to, the later of it and `una` */
 	__u32 una;         /* in, with ACK_SEEN_UNA: snd_una before this ACK, which only ACKs a program saw moved */
 	__u32 nxt;         /* in: snd_nxt, for freshen */
 	__u32 flags;       /* in: ACK_FRESHEN, ACK_UNSEEN, ACK_SEEN_UNA */
@@ -208,8 +210,7 @@ struct ack_taken {
 	__u8 live;         /* the state was the socket's own, and of a period the call may touch */
 	__u8 unseen;       /* ack_of_unseen's result for this ACK */
 	__u8 unseen_una;   /* and for the ACKs no program saw (up to `una`) */
-	__u8 more;         /* packets left to ACK (ack_round) */
-	__u8 more_una;     /* packets left to ACK as unseen up to `una`: then this ACK itself was not taken yet */
+	__u8 more;         /* packets left to ACK (ack_round), up to `ack` */
 	__u8 waits;        /* awaits_ack() after this ACK */
 };
 
@@ -224,9 +225,10 @@ struct ack_taken {
  * spills took that chain to 544 there.
  *
  * Every ACK an ESTABLISHED socket gets passes tcp_probe before TCP acts on it, so snd_una there is where the ACKs
- * before it left the socket. Packets up to it that no ACK marked were ACKed by a run no program saw: they are marked
- * PF_ACK_UNSEEN first (their ACK and RTT samples are lost as ACK_NOT_SEEN rather than timed by this later ACK), then
- * this ACK is taken. When more of them are left than the inline steps take, this ACK is left to a second call.
+ * before it left the socket. Packets up to it that no ACK marked were ACKed by a run no program saw: the same pass
+ * that takes this ACK marks them PF_ACK_UNSEEN (their ACK and RTT samples are lost as ACK_NOT_SEEN rather than timed
+ * by this later ACK). Data queued unseen is put in the ring first, up to `una` and then up to `ack`, so that each
+ * part is ACKed as it was. On return r->ack is where the pass (and its rounds) stop, the later of the two.
  */
 __noinline int ack_locked(struct ack_taken *r, __u64 now)
 {
@@ -237,26 +239,25 @@ __noinline int ack_locked(struct ack_taken *r, __u64 now)
 	if (!s)
 		return 0;
 	__u32 epoch = G.epoch, q_max = r->q_max, ack = r->ack, una = r->una, flags = r->flags;
+	__u32 unseen = (flags & ACK_SEEN_UNA) ? PF_ACK_UNSEEN : 0;
+	if (unseen && after(una, ack))
+		ack = una; /* an old ACK: the unseen ones still moved snd_una */
 	bpf_spin_lock(&s->lock);
 	if (owns(s, key) && ((flags & ACK_FRESHEN) || s->epoch == epoch)) {
 		r->live = 1;
 		r->lport = s->lport;
 		r->rport = s->rport;
 		freshen(s, epoch, r->nxt, &r->pd);
-		if (flags & ACK_SEEN_UNA) {
-			if (flags & ACK_UNSEEN)
-				r->unseen_una = ack_of_unseen(s, &q_max, una);
-			r->more_una = ack_steps(s, una, now, STEPS_INLINE, PF_ACK_UNSEEN);
-		}
-		if (!r->more_una) {
-			if (flags & ACK_UNSEEN)
-				r->unseen = ack_of_unseen(s, &q_max, ack);
-			r->more = ack_steps(s, ack, now, STEPS_INLINE, 0);
-		}
+		if ((flags & ACK_UNSEEN) && (flags & ACK_SEEN_UNA))
+			r->unseen_una = ack_of_unseen(s, &q_max, una);
+		if (flags & ACK_UNSEEN)
+			r->unseen = ack_of_unseen(s, &q_max, ack);
+		r->more = ack_steps(s, ack, una, unseen, now, STEPS_INLINE);
 		r->waits = awaits_ack(s);
 	}
 	bpf_spin_unlock(&s->lock);
 	r->q_max = q_max;
+	r->ack = ack;
 	return 0;
 }
 
@@ -272,7 +273,7 @@ static __always_inline void count_unseen(int unseen, __u32 epoch)
 		enter_packet(epoch);
 }
 
-__noinline int ack_round(__u64 key, __u32 ack, __u64 now, __u32 flag)
+__noinline int ack_round(__u64 key, __u32 ack, __u32 unseen_to, __u32 unseen, __u64 now)
 {
 	struct sock_state *s = bpf_map_lookup_elem(&socks, &key);
 	if (!s)
@@ -281,7 +282,7 @@ __noinline int ack_round(__u64 key, __u32 ack, __u64 now, __u32 flag)
 	int more = 0;
 	bpf_spin_lock(&s->lock);
 	if (owns(s, key) && s->epoch == epoch)
-		more = ack_steps(s, ack, now, STEPS_ROUND, flag & PF_ACK_UNSEEN);
+		more = ack_steps(s, ack, unseen_to, unseen & PF_ACK_UNSEEN, now, STEPS_ROUND);
 	bpf_spin_unlock(&s->lock);
 	return more;
 }

@@ -294,9 +294,9 @@ static __always_inline __u32 ack_tcp_acts_on(const struct sk_buff *skb, __u32 hd
 }
 
 /*
- * Takes an ACK (r: see struct ack_taken) under the state's lock: packets up to r->una that no ACK marked as ACKed
- * first (ACK_SEEN_UNA), then the ACK itself, then the packets the inline steps left, in rounds. Counts what it put in
- * the ring for data queued unseen. Returns r->live.
+ * Takes an ACK (r: see struct ack_taken) under the state's lock (ack_locked: with ACK_SEEN_UNA, packets up to r->una
+ * that no ACK marked are marked ACKed unseen in the same pass), then the packets the inline steps left, in rounds.
+ * Counts what it put in the ring for data queued unseen. Returns r->live.
  */
 static __always_inline bool take_ack(struct ack_taken *r, __u64 now, __u32 epoch)
 {
@@ -305,20 +305,12 @@ static __always_inline bool take_ack(struct ack_taken *r, __u64 now, __u32 epoch
 	if (!r->live)
 		return false;
 	count_unseen(r->unseen_una, epoch);
-	if (r->more_una) {
-		/* rare: more ACKed unseen than the inline steps took; the ACK itself then still waits */
-		int more = 1;
-		for (int i = 0; more && i < STEP_ROUNDS; i++)
-			more = ack_round(key, r->una, now, PF_ACK_UNSEEN);
-		r->flags &= ~ACK_SEEN_UNA;
-		r->more_una = 0;
-		ack_locked(r, now);
-	}
 	count_unseen(r->unseen, epoch);
 	record_pending(&r->pd);
+	__u32 unseen = (r->flags & ACK_SEEN_UNA) ? PF_ACK_UNSEEN : 0;
 	int more = r->more;
 	for (int i = 0; more && i < STEP_ROUNDS; i++)
-		more = ack_round(key, r->ack, now, 0);
+		more = ack_round(key, r->ack, r->una, unseen, now);
 	return true;
 }
 
