@@ -442,6 +442,19 @@ public final class TimestampingSocket implements AutoCloseable {
         return TcpInfo.of(fd());
     }
 
+    /**
+     * Waits, at most {@code timeout}, until the peer has ACKed everything this socket sent (TCP_INFO unacked 0), so
+     * that no packet of it is in flight; returns whether it got there.
+     */
+    public boolean awaitAllAcked(Duration timeout) throws InterruptedException {
+        for (long end = System.nanoTime() + timeout.toNanos(); tcpInfo().unacked() > 0; Thread.sleep(1)) {
+            if (System.nanoTime() >= end) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The raw descriptor (owned by this object: do not close it). */
     public synchronized int fd() {
         if (fd < 0) {

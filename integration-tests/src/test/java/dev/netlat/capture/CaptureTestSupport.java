@@ -215,4 +215,28 @@ final class CaptureTestSupport {
         org.assertj.core.api.Assertions.assertThat(p.exitValue()).as(out).isZero();
         return out;
     }
+
+    /** A loopback-style connection that sends each write at once (no Nagle), its timestamps not drained on each send. */
+    static dev.netlat.truth.TimestampingSocket connectNoDelay(java.net.InetSocketAddress target) throws IOException {
+        dev.netlat.truth.TimestampingSocket s = dev.netlat.truth.TimestampingSocket.connect(target);
+        s.setTcpNoDelay(true);
+        s.setDrainOnSend(false);
+        return s;
+    }
+
+    /**
+     * Sends {@code writes} writes of {@code size} bytes, each ACKed before the next when {@code eachAcked}, then waits
+     * (at most 5 s) until all are ACKed.
+     */
+    static void sendAll(dev.netlat.truth.TimestampingSocket s, int writes, int size, boolean eachAcked)
+            throws IOException, InterruptedException {
+        byte[] chunk = new byte[size];
+        for (int i = 0; i < writes; i++) {
+            s.send(chunk, false);
+            if (eachAcked) {
+                s.awaitAllAcked(java.time.Duration.ofSeconds(5));
+            }
+        }
+        s.awaitAllAcked(java.time.Duration.ofSeconds(5));
+    }
 }

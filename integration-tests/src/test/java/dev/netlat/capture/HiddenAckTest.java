@@ -14,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -63,17 +62,8 @@ class HiddenAckTest {
         private static void scenario(String name, InetSocketAddress target, int writes, int size, boolean oneByOne)
                 throws Exception {
             try (NetworkTrace t = NetworkTracer.start(TraceOptions.defaults().timeEveryWrite(true))) {
-                try (TimestampingSocket s = TimestampingSocket.connect(target)) {
-                    s.setTcpNoDelay(true);
-                    s.setDrainOnSend(false);
-                    byte[] chunk = new byte[size];
-                    for (int i = 0; i < writes; i++) {
-                        s.send(chunk, false);
-                        if (oneByOne) {
-                            awaitAllAcked(s);
-                        }
-                    }
-                    awaitAllAcked(s);
+                try (TimestampingSocket s = CaptureTestSupport.connectNoDelay(target)) {
+                    CaptureTestSupport.sendAll(s, writes, size, oneByOne);
                 }
                 // the lost causes first: their read waits for the samples in flight, as a stage's does
                 Map<LostCause, Long> lost = t.lostEventsByCause();
@@ -84,14 +74,6 @@ class HiddenAckTest {
                         && ack < writes && counted == missing;
                 System.out.println(name + ": writes " + t.writes() + (exact ? ", exact" : ", UNEXPLAINED") + " (ACK "
                         + ack + ", followed packets " + packets + ", RTT " + rtt + ", lost " + lost + ")");
-            }
-        }
-
-        /** Waits (at most 5 s) until the peer has ACKed everything the socket sent. */
-        private static void awaitAllAcked(TimestampingSocket s) throws InterruptedException {
-            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                 s.tcpInfo().unacked() > 0 && System.nanoTime() < end; ) {
-                Thread.sleep(1);
             }
         }
     }

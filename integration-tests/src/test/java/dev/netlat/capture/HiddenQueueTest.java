@@ -14,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -57,13 +56,9 @@ class HiddenQueueTest {
             try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
                 CaptureTestSupport.drainAll(server);
                 InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
-                try (TimestampingSocket s = connectNoDelay(target);
+                try (TimestampingSocket s = CaptureTestSupport.connectNoDelay(target);
                      NetworkTrace t = NetworkTracer.start(TraceOptions.defaults().timeEveryWrite(true))) {
-                    byte[] chunk = new byte[1000];
-                    for (int i = 0; i < WRITES; i++) {
-                        s.send(chunk, false);
-                        awaitAllAcked(s);
-                    }
+                    CaptureTestSupport.sendAll(s, WRITES, 1000, true);
                     Map<LostCause, Long> lost = t.lostEventsByCause();
                     long socket = t.latency(Stage.SOCKET).count();
                     long total = t.latency(Stage.TOTAL).count();
@@ -71,13 +66,9 @@ class HiddenQueueTest {
                     System.out.println("acked: writes " + t.writes() + ", packets " + t.packets() + ", SOCKET " + socket
                             + " TOTAL " + total + " ACK " + ack + ", lost " + lost);
                 }
-                try (TimestampingSocket s = connectNoDelay(target);
+                try (TimestampingSocket s = CaptureTestSupport.connectNoDelay(target);
                      NetworkTrace t = NetworkTracer.start(TraceOptions.defaults().timeEveryWrite(true))) {
-                    byte[] chunk = new byte[16 * 1024];
-                    for (int i = 0; i < BURST; i++) {
-                        s.send(chunk, false);
-                    }
-                    awaitAllAcked(s);
+                    CaptureTestSupport.sendAll(s, BURST, 16 * 1024, false);
                     // the lost causes first: their read waits for the samples in flight, as a stage's does
                     Map<LostCause, Long> lost = t.lostEventsByCause();
                     long socket = t.latency(Stage.SOCKET).count();
@@ -97,22 +88,6 @@ class HiddenQueueTest {
                             + t.timedWrites() + ", packets " + t.packets() + ", retransmits " + t.retransmits()
                             + " by kind " + t.retransmitsByKind() + ")");
                 }
-            }
-        }
-
-        /** A connection that sends each write at once (no Nagle), its timestamps not drained on each send. */
-        private static TimestampingSocket connectNoDelay(InetSocketAddress target) throws java.io.IOException {
-            TimestampingSocket s = TimestampingSocket.connect(target);
-            s.setTcpNoDelay(true);
-            s.setDrainOnSend(false);
-            return s;
-        }
-
-        /** Waits (at most 5 s) until the peer has ACKed everything the socket sent. */
-        private static void awaitAllAcked(TimestampingSocket s) throws InterruptedException {
-            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                 s.tcpInfo().unacked() > 0 && System.nanoTime() < end; ) {
-                Thread.sleep(1);
             }
         }
     }

@@ -14,9 +14,7 @@ import dev.netlat.lab.LabServer;
 import dev.netlat.lab.NetworkLab;
 import dev.netlat.lab.QdiscStats;
 import dev.netlat.truth.Pid1Events;
-import dev.netlat.truth.TcpInfo;
 import dev.netlat.truth.TimestampingSocket;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -97,7 +95,7 @@ class ExactCountsTest {
                         sent += s.send(chunk, false);
                     }
                     assertThat(sink.awaitBytesReceived(sent, Duration.ofSeconds(60))).as("the peer got every byte").isTrue();
-                    awaitAllAcked(s);
+                    s.awaitAllAcked(Duration.ofSeconds(10));
                     long netlat = t.port(s.localPort()).retransmits(); // this socket only: the sink is traced too
                     long kernel = s.tcpInfo().totalRetrans();
                     long drops = t.dropsByReason().getOrDefault("QDISC_DROP", 0L);
@@ -171,13 +169,13 @@ class ExactCountsTest {
              LabServer sink = lab.startSinkServer(0);
              TimestampingSocket s = TimestampingSocket.connect(sink.socketAddress())) {
             TcpEventsTest.push(s, sink, 64 * 1024); // the handshake's and the first packets' drops stay out of the rounds
-            awaitAllAcked(s);
+            s.awaitAllAcked(Duration.ofSeconds(10));
             for (int i = 0; i < ROUNDS; i++) {
                 long before = lab.nftDropCounter().packets();
                 try (Pid1Events ftrace = Pid1Events.start("skb/kfree_skb", "reason: NETFILTER_DROP");
                      NetworkTrace t = NetworkTracer.start(dev.netlat.TraceOptions.defaults().timeEveryWrite(true))) {
                     TcpEventsTest.push(s, sink, 8L << 20);
-                    awaitAllAcked(s);
+                    s.awaitAllAcked(Duration.ofSeconds(10));
                     ftrace.stop();
                     long rule = lab.nftDropCounter().packets() - before;
                     long netlat = t.dropsByReason().getOrDefault("NETFILTER_DROP", 0L);
@@ -191,15 +189,6 @@ class ExactCountsTest {
         System.out.println(String.join("\n", rounds));
         assertThat(exact).as("every round with netfilter drops, netlat equal to the nft rule counter (less what this"
                 + " kernel hid from BPF):\n%s", String.join("\n", rounds)).isTrue();
-    }
-
-    /** Waits (at most 10 s) until the peer has ACKed everything the socket sent: no packet of it is left to drop. */
-    static void awaitAllAcked(TimestampingSocket s) throws IOException, InterruptedException {
-        TcpInfo info = s.tcpInfo();
-        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-             info.unacked() > 0 && System.nanoTime() < end; info = s.tcpInfo()) {
-            Thread.sleep(1);
-        }
     }
 
     /** Causes a kernel that hides events from BPF programs may leave: the hooks whose runs it skipped. */
