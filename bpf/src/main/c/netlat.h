@@ -33,21 +33,21 @@
 #define NL_C_BYTES           1
 #define NL_C_PACKETS         2
 #define NL_C_NOQUEUE_PACKETS 3  /* followed packets that went to a device without a qdisc (noqueue, e.g. lo) */
-#define NL_C_RETRANS         4
-#define NL_C_RETRANS_BYTES   5
-#define NL_C_RETRANS_FAILED  6
-#define NL_C_DROPS           7
-#define NL_C_RST_SENT        8
-#define NL_C_RST_RECV        9
-#define NL_C_CONN_OPENED     10
-#define NL_C_CONN_CLOSED     11
-#define NL_C_LISTEN_OVERFLOW 12
-#define NL_C_RETRANS_KIND    13 /* + dev.netlat.RetransmitKind ordinal (6 kinds) */
-#define NL_C_INCOMPLETE      19 /* stage samples abandoned: socket closed or tracing restarted before they completed */
-#define NL_C_SOCKETS         20 /* socket states created (a socket gets a new one after giving its state back) */
-#define NL_C_NESTED          21 /* runs of a nested-hook program: each stands for one recursion miss of its primary */
-#define NL_C_TIMED_WRITES    22 /* writes whose stages are timed (all of them while a window asks for every write) */
-#define NL_C_TIMED_PACKETS   23 /* packets followed through their stages: those of timed writes */
+#define NL_C_TIMED_WRITES    4  /* writes whose stages are timed (all of them while a window asks for every write) */
+#define NL_C_TIMED_PACKETS   5  /* packets followed through their stages: those of timed writes */
+#define NL_C_RETRANS         6
+#define NL_C_RETRANS_BYTES   7
+#define NL_C_RETRANS_FAILED  8
+#define NL_C_DROPS           9
+#define NL_C_RST_SENT        10
+#define NL_C_RST_RECV        11
+#define NL_C_CONN_OPENED     12
+#define NL_C_CONN_CLOSED     13
+#define NL_C_LISTEN_OVERFLOW 14
+#define NL_C_RETRANS_KIND    15 /* + dev.netlat.RetransmitKind ordinal (6 kinds) */
+#define NL_C_INCOMPLETE      21 /* stage samples abandoned: socket closed or tracing restarted before they completed */
+#define NL_C_SOCKETS         22 /* socket states created (a socket gets a new one after giving its state back) */
+#define NL_C_NESTED          23 /* runs of a nested-hook program: each stands for one recursion miss of its primary */
 #define NL_COUNTERS          32
 
 /* Causes of lost samples or events (G.lost): C name, index, Java name, what it means. build.sh generates the
@@ -146,6 +146,10 @@ struct nl_knobs {
  */
 #define NL_TIMED_BURST   256
 #define NL_TIMED_PER_SEC 1000
+/* Busy sockets (half their bucket or less left) also take from one bucket for the whole process: timing costs the
+ * same few ms a second however many sockets are busy. */
+#define NL_TIMED_ALL_BURST   256
+#define NL_TIMED_ALL_PER_SEC 2000
 
 /* Per-socket ring sizes (the most the knobs above may ask for); powers of two. */
 #define NL_W_SLOTS 2048
@@ -165,19 +169,25 @@ struct nl_port_key {
  * of each port pair. A socket without a slot (the array full, or port views asked for only after its write began)
  * counts in `port_stats` instead.
  */
+#define NL_CACHE_LINE __attribute__((aligned(64)))
 #define NL_PORT_SLOTS 65536
-#define NL_PORT_HOT   3 /* NL_C_WRITES, NL_C_BYTES, NL_C_PACKETS: counters 0..2 */
+/* The counters every write and packet adds to, and those every timed write and followed packet adds to: counters
+ * 0..5 (NL_C_WRITES .. NL_C_TIMED_PACKETS). The timed ones counted per port through `port_stats` cost a hash lookup
+ * each on the timed path, on the ACK's way to the peer. */
+#define NL_PORT_HOT   6
+/* A cache line each: the two ends of a connection take neighbouring slots, and their writers run on different CPUs.
+ * Two 32-byte slots in one line made each atomic add take the line from the other CPU: on the 4-connection echo that
+ * one add was as dear as all the rest of nl_dev_queue (perf, `hooks` step). */
 struct nl_port_hot {
 	__u16 lport;     /* 0 until the slot is taken */
 	__u16 rport;
 	__u32 pad;
 	__u64 c[NL_PORT_HOT];
-};
+} NL_CACHE_LINE;
 
 /* Everything Java reads or writes without a syscall: the mmap-ed .bss of the object. The fields every program reads
  * on every event come first, in a cache line no program writes: a field written on one CPU would otherwise take
  * that line away from the others on each write and packet. */
-#define NL_CACHE_LINE __attribute__((aligned(64)))
 struct nl_global {
 	__u64 active;          /* written by Java: number of open trace windows */
 	__u64 epoch;           /* written by Java: bumped when tracing (re)starts, resets stale socket state */
@@ -187,6 +197,7 @@ struct nl_global {
 	__u64 txskb_inflight NL_CACHE_LINE; /* entries in tx_skbs: lets the skb-free hooks return at once when zero */
 	__u64 ev_head;         /* events written so far; events[ev_head % NL_EVENTS] is the next slot */
 	__u64 port_slot_next;  /* port_hot slots taken in this generation (may run past NL_PORT_SLOTS: then none is left) */
+	__u64 timed_all_tat NL_CACHE_LINE; /* the process-wide timing bucket (writes.bpf.h), written by timed writes */
 	__u64 lost[NL_LOST_CAUSES] NL_CACHE_LINE;
 	/* Samples a stage has begun, and those recorded or given up (lost/abandoned), per hist id, kept per tracing
 	 * period (epoch & 1): readers wait only for their own period's samples, so work an earlier period left

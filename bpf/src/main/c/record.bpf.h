@@ -85,8 +85,11 @@ static __always_inline struct nl_port_hot *port_slot_of(const struct sock_hot *h
 	return bpf_map_lookup_elem(&port_hot, &slot);
 }
 
-/* NL_C_WRITES, NL_C_BYTES and NL_C_PACKETS are counters 0..2 in the per-CPU block and in a port slot alike. */
-_Static_assert(NL_C_WRITES == 0 && NL_C_BYTES == 1 && NL_C_PACKETS == 2 && NL_PORT_HOT == 3, "hot counters 0..2");
+/* A port slot's counters are counters 0..NL_PORT_HOT - 1 of the per-CPU block too. */
+_Static_assert(NL_C_WRITES == 0 && NL_C_BYTES == 1 && NL_C_PACKETS == 2 && NL_C_NOQUEUE_PACKETS == 3 &&
+		       NL_C_TIMED_WRITES == 4 && NL_C_TIMED_PACKETS == 5 && NL_PORT_HOT == 6,
+	       "slot counters 0..5");
+_Static_assert(sizeof(struct nl_port_hot) == 64, "a port slot is one cache line");
 
 static __always_inline void add_hot(__u64 *c, __u64 writes, __u64 bytes, __u64 packets)
 {
@@ -125,6 +128,24 @@ static __always_inline void count_hot(const struct sock_hot *h, const struct soc
 		port_add(lport, rport, NL_PK_COUNTER + NL_C_BYTES, 0, bytes);
 	if (packets)
 		port_add(lport, rport, NL_PK_COUNTER + NL_C_PACKETS, 0, packets);
+}
+
+/* One of the other counters a port slot holds (a constant below NL_PORT_HOT), counted as count_hot counts. */
+static __always_inline void count_slot(const struct sock_hot *h, const struct sock *sk, __u32 counter, __u64 delta)
+{
+	if (counter >= NL_PORT_HOT)
+		return;
+	__u32 zero = 0;
+	struct counters *c = bpf_map_lookup_elem(&counters, &zero);
+	if (c)
+		__sync_fetch_and_add(&c->c[counter], delta);
+	if (!G.port_views)
+		return;
+	struct nl_port_hot *p = port_slot_of(h);
+	if (p)
+		__sync_fetch_and_add(&p->c[counter], delta);
+	else
+		port_add(SOCK_LPORT(sk), SOCK_RPORT(sk), NL_PK_COUNTER + counter, 0, delta);
 }
 
 __noinline int record_sample(__u16 lport, __u16 rport, __u64 hist, __u64 ns, __u64 epoch)

@@ -119,11 +119,10 @@ static __always_inline int on_dev_queue(struct sk_buff *skb)
 	if (pushed == UNSEEN_PUT) {
 		count_unseen(UNSEEN_PUT, epoch);
 	} else if (pushed) {
-		__u16 lport = SOCK_LPORT(sk), rport = SOCK_RPORT(sk);
 		enter_packet(epoch);
-		count(lport, rport, NL_C_TIMED_PACKETS, 1);
+		count_slot(h, sk, NL_C_TIMED_PACKETS, 1);
 		if (noq)
-			count(lport, rport, NL_C_NOQUEUE_PACKETS, 1);
+			count_slot(h, sk, NL_C_NOQUEUE_PACKETS, 1);
 	}
 	if (overflow)
 		__sync_fetch_and_add(&G.lost[NL_L_PKT_RING], 1);

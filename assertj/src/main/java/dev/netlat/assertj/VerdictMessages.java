@@ -74,9 +74,10 @@ public final class VerdictMessages {
             return "";
         }
         return String.format(Locale.ROOT, "netlat %s: each socket's timing budget (%d writes, refilled at %d a"
-                + " second), while counting all of them; @TraceNetwork(timeEveryWrite = true) or"
-                + " TraceOptions.timeEveryWrite(true) times every write.%n", d.timingNote(), TraceOptions.TIMED_BURST,
-                TraceOptions.TIMED_PER_SECOND);
+                + " second; busy sockets together at most %d a second), while counting all of them;"
+                + " @TraceNetwork(timeEveryWrite = true) or TraceOptions.timeEveryWrite(true) times every write.%n",
+                d.timingNote(), TraceOptions.TIMED_BURST, TraceOptions.TIMED_PER_SECOND,
+                TraceOptions.TIMED_ALL_PER_SECOND);
     }
 
     /** The message a failed comparison with a baseline fails with; empty for one that passed. */

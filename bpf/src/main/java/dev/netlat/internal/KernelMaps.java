@@ -73,7 +73,7 @@ final class KernelMaps {
 
     /**
      * The per-port table, with the per-socket slots of port_hot added up into it under the same keys (a port pair's
-     * writes, bytes and packets counters), so that readers see one table.
+     * counters 0 .. NL_PORT_HOT - 1: writes, bytes, packets and the timed ones), so that readers see one table.
      */
     Map<Long, Long> readPortStats() {
         Map<Long, Long> out = readPortTable();

@@ -84,7 +84,16 @@ class LoopbackCaptureTest {
     }
 
     static long drain(ServerSocket server) {
-        try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+        try {
+            return drain(server.accept());
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    /** Reads the socket to its end, then closes it: the bytes read. */
+    static long drain(Socket accepted) {
+        try (Socket s = accepted; InputStream in = s.getInputStream()) {
             byte[] buf = new byte[65536];
             long total = 0;
             for (int n; (n = in.read(buf)) >= 0; ) {

@@ -9,14 +9,20 @@ import dev.netlat.NetworkTrace;
 import dev.netlat.NetworkTracer;
 import dev.netlat.Stage;
 import dev.netlat.TraceOptions;
+import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,6 +80,108 @@ class TimingBudgetTest {
         soft.assertThat(r.trace.timedPackets()).as("followed packets").isEqualTo(r.trace.packets());
         assertSamplesMatch(soft, r.trace);
         soft.assertAll();
+    }
+
+    /**
+     * Eight sockets writing fast at once: each still has the first half of its bucket timed, every write it makes
+     * while more than half of it is left, but beyond that they share one process-wide refill
+     * ({@link TraceOptions#TIMED_ALL_PER_SECOND}), where each would otherwise be timed at
+     * {@link TraceOptions#TIMED_PER_SECOND}: what timing costs no longer grows with the number of busy sockets.
+     */
+    @Test
+    void busySocketsShareOneRefill() throws Exception {
+        int sockets = 8;
+        int writes = 5000;
+        List<Socket> clients = new ArrayList<>();
+        List<CompletableFuture<Long>> received = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(2 * sockets);
+        try (ServerSocket server = new ServerSocket()) {
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), sockets);
+            for (int i = 0; i < sockets; i++) {
+                Socket c = new Socket();
+                clients.add(c);
+                c.setTcpNoDelay(true);
+                c.setSendBufferSize(SEND_BUFFER);
+                c.connect(server.getLocalSocketAddress(), 5000);
+                Socket accepted = server.accept();
+                received.add(CompletableFuture.supplyAsync(() -> LoopbackCaptureTest.drain(accepted), pool));
+            }
+            long[][] stamps = new long[sockets][writes];
+            NetworkTrace trace;
+            long t0;
+            long t1;
+            try (NetworkTrace t = NetworkTracer.start(TraceOptions.defaults())) {
+                trace = t;
+                t0 = System.nanoTime();
+                List<CompletableFuture<Void>> writers = new ArrayList<>();
+                for (int i = 0; i < sockets; i++) {
+                    Socket c = clients.get(i);
+                    long[] at = stamps[i];
+                    writers.add(CompletableFuture.runAsync(() -> writeAll(c, at), pool));
+                }
+                CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+                t1 = System.nanoTime();
+                t.latency(Stage.ACK); // waits for the timed writes' ACKs before the window closes
+            }
+            for (Socket c : clients) {
+                c.close();
+            }
+            long peer = 0;
+            for (CompletableFuture<Long> r : received) {
+                peer += r.get(20, TimeUnit.SECONDS);
+            }
+            double seconds = (t1 - t0) / 1e9;
+            // Each socket times its writes on its own while more than half its bucket is left: the half, plus what
+            // refilled meanwhile. Every write is timed then, so that phase is over once a socket's writes reach
+            // half the bucket plus the refill since the window opened.
+            long own = 0;
+            for (long[] at : stamps) {
+                own += TraceOptions.TIMED_BURST / 2 + 1 + (long) Math.ceil(TraceOptions.TIMED_PER_SECOND * halfSpent(at, t0));
+            }
+            long shared = TraceOptions.TIMED_BURST + (long) Math.ceil(TraceOptions.TIMED_ALL_PER_SECOND * seconds);
+            long perSocket = sockets * Math.min(writes, TraceOptions.TIMED_BURST
+                    + (long) Math.ceil(TraceOptions.TIMED_PER_SECOND * seconds));
+            System.out.printf("%d sockets x %d writes in %.3f s: timed %d (each socket's own at most %d, the shared"
+                    + " refill at most %d; each socket's budget alone would allow %d), lost %s%n", sockets, writes,
+                    seconds, trace.timedWrites(), own, shared, perSocket, trace.lostEventsByCause());
+            SoftAssertions soft = new SoftAssertions();
+            soft.assertThat(trace.writes()).as("writes()").isEqualTo((long) sockets * writes);
+            soft.assertThat(trace.bytes()).as("bytes() against the bytes the peers read").isEqualTo(peer);
+            soft.assertThat(trace.timedWrites()).as("timed writes: each socket's half bucket, and the shared refill")
+                    .isBetween((long) sockets * TraceOptions.TIMED_BURST / 2, own + shared);
+            assertSamplesMatch(soft, trace);
+            soft.assertAll();
+        } finally {
+            for (Socket c : clients) {
+                c.close();
+            }
+            pool.shutdownNow();
+        }
+    }
+
+    /** Seconds from the window's start until this socket's writes outran half its bucket and what refilled since. */
+    private static double halfSpent(long[] stamps, long t0) {
+        for (int k = 0; k < stamps.length; k++) {
+            double s = (stamps[k] - t0) / 1e9;
+            if (k + 1 >= TraceOptions.TIMED_BURST / 2 + TraceOptions.TIMED_PER_SECOND * s) {
+                return s;
+            }
+        }
+        return (stamps[stamps.length - 1] - t0) / 1e9;
+    }
+
+    private static void writeAll(Socket c, long[] stamps) {
+        try {
+            OutputStream out = c.getOutputStream();
+            byte[] chunk = new byte[SIZE];
+            for (int k = 0; k < stamps.length; k++) {
+                out.write(chunk);
+                stamps[k] = System.nanoTime();
+            }
+            c.shutdownOutput();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Each timed write has one sample per per-write stage, each followed packet one per per-packet stage, or a named loss. */

@@ -86,6 +86,7 @@ class BpfObjectGuardTest {
         Layout l = Layout.INSTANCE;
         assertThat(dev.netlat.TraceOptions.TIMED_BURST).isEqualTo(l.get("const.NL_TIMED_BURST"));
         assertThat(dev.netlat.TraceOptions.TIMED_PER_SECOND).isEqualTo(l.get("const.NL_TIMED_PER_SEC"));
+        assertThat(dev.netlat.TraceOptions.TIMED_ALL_PER_SECOND).isEqualTo(l.get("const.NL_TIMED_ALL_PER_SEC"));
     }
 
     @Test

@@ -87,7 +87,7 @@ class LatencyDistributionAssertTest {
         assertThat(d.summary()).endsWith("(timed 60 of 5000 writes)");
         assertThatThrownBy(() -> NetAssertions.assertThat(d).p99Below(Duration.ofSeconds(1)))
                 .hasMessageContaining("60 writes measured, p99 needs at least 100")
-                .hasMessageContaining("netlat timed 60 of 5000 writes: each socket's timing budget (256 writes, refilled at 1000 a second)")
+                .hasMessageContaining("netlat timed 60 of 5000 writes: each socket's timing budget (256 writes, refilled at 1000 a second; busy sockets together at most 2000 a second)")
                 .hasMessageContaining("@TraceNetwork(timeEveryWrite = true)")
                 .hasMessageContaining("SOCKET latency, 60 samples (timed 60 of 5000 writes)");
         // all timed: no note, no hint

@@ -120,7 +120,8 @@ public final class NetLatProfiler implements InternalProfiler {
                 .withRequiredArg().ofType(String.class).describedAs("port");
         OptionSpec<String> optEvery = parser.accepts("timeEveryWrite",
                         "true: time every write; false (default): each socket's timing budget, 256 writes refilled"
-                                + " at 1000 a second. Counts are exact either way.")
+                                + " at 1000 a second, busy sockets together at most 2000 a second. Counts are exact"
+                                + " either way.")
                 .withRequiredArg().ofType(String.class).describedAs("bool");
 
         String line = initLine == null ? "" : initLine;

@@ -51,7 +51,8 @@ public @interface TraceNetwork {
     int[] ports() default {};
 
     /**
-     * Time every write (default false: each socket's timing budget, 256 writes refilled at 1000 a second; see
+     * Time every write (default false: each socket's timing budget, 256 writes refilled at 1000 a second, busy
+     * sockets together at most 2000 a second; see
      * {@link dev.netlat.TraceOptions#timeEveryWrite(boolean)}). Counts are exact either way; a test that writes
      * thousands of times fast and needs a sample of each, or a p99.99 of them, sets this. Configuration parameter
      * {@code netlat.timeEveryWrite=true} sets it for every traced test.
