@@ -89,9 +89,9 @@ public final class TraceOptions {
     /** Writes a second the budget refills with (the kernel programs' NL_TIMED_PER_SEC). */
     public static final int TIMED_PER_SECOND = 1000;
     /**
-     * Writes a second all busy sockets of the process are timed at together (NL_TIMED_ALL_PER_SEC): a socket with less
-     * than half its budget left also takes from this shared refill, so that many busy sockets cost no more to time
-     * than a few.
+     * Writes a second all busy sockets of the process are timed at together (NL_TIMED_ALL_PER_SEC): a socket with half
+     * its budget or less left also takes from this shared refill, so that many busy sockets cost no more to time than
+     * a few.
      */
     public static final int TIMED_ALL_PER_SECOND = 2000;
 
