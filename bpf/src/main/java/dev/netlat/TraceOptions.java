@@ -94,6 +94,8 @@ public final class TraceOptions {
      * a few.
      */
     public static final int TIMED_ALL_PER_SECOND = 2000;
+    /** Writes the shared bucket holds when full (NL_TIMED_ALL_BURST). */
+    public static final int TIMED_ALL_BURST = 256;
 
     public Duration readTimeout() {
         return readTimeout;

@@ -138,7 +138,8 @@ class TimingBudgetTest {
             for (long[] at : stamps) {
                 own += ownTimedAtMost(at, t0);
             }
-            long shared = TraceOptions.TIMED_BURST + 1 + (long) Math.ceil(TraceOptions.TIMED_ALL_PER_SECOND * seconds);
+            long shared = TraceOptions.TIMED_ALL_BURST + 1
+                    + (long) Math.ceil(TraceOptions.TIMED_ALL_PER_SECOND * seconds);
             long perSocket = sockets * Math.min(writes, TraceOptions.TIMED_BURST
                     + (long) Math.ceil(TraceOptions.TIMED_PER_SECOND * seconds));
             System.out.printf("%d sockets x %d writes in %.3f s: timed %d (each socket's own at most %d, the shared"

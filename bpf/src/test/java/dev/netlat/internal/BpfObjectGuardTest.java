@@ -87,6 +87,7 @@ class BpfObjectGuardTest {
         assertThat(dev.netlat.TraceOptions.TIMED_BURST).isEqualTo(l.get("const.NL_TIMED_BURST"));
         assertThat(dev.netlat.TraceOptions.TIMED_PER_SECOND).isEqualTo(l.get("const.NL_TIMED_PER_SEC"));
         assertThat(dev.netlat.TraceOptions.TIMED_ALL_PER_SECOND).isEqualTo(l.get("const.NL_TIMED_ALL_PER_SEC"));
+        assertThat(dev.netlat.TraceOptions.TIMED_ALL_BURST).isEqualTo(l.get("const.NL_TIMED_ALL_BURST"));
     }
 
     @Test
